@@ -1,0 +1,1 @@
+"""Charts layer of Duet."""

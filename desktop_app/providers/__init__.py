@@ -1,0 +1,1 @@
+"""Providers layer of Duet."""

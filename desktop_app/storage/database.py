@@ -1,0 +1,237 @@
+"""Open Duet's SQLite file and bring its schema up to date.
+
+The schema is built by numbered migrations. Before any migration runs on an existing
+file, a consistent copy of that file is taken next to it, so a failed upgrade never
+costs the shop its customers.
+"""
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from desktop_app.errors import StorageError
+
+logger = logging.getLogger(__name__)
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def utc_now() -> str:
+    """Return the current UTC time as ISO 8601 text, as every table stores it."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY,
+            file_name TEXT NOT NULL,
+            format TEXT NOT NULL,
+            mapping TEXT NOT NULL DEFAULT '{}',
+            report TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            undone_at TEXT
+        );
+        CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            first_name TEXT NOT NULL DEFAULT '',
+            last_name TEXT NOT NULL DEFAULT '',
+            full_name TEXT NOT NULL DEFAULT '',
+            company TEXT NOT NULL DEFAULT '',
+            phone TEXT,
+            phone_kind TEXT NOT NULL DEFAULT 'unknown',
+            phones TEXT NOT NULL DEFAULT '[]',
+            email TEXT,
+            email_key TEXT,
+            emails TEXT NOT NULL DEFAULT '[]',
+            tags TEXT NOT NULL DEFAULT '[]',
+            country TEXT NOT NULL DEFAULT '',
+            timezone TEXT NOT NULL DEFAULT '',
+            custom TEXT NOT NULL DEFAULT '{}',
+            warnings TEXT NOT NULL DEFAULT '[]',
+            source_import INTEGER REFERENCES imports(id),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX contacts_email_key ON contacts(email_key);
+        CREATE INDEX contacts_phone ON contacts(phone);
+        CREATE TABLE import_changes (
+            id INTEGER PRIMARY KEY,
+            import_id INTEGER NOT NULL REFERENCES imports(id),
+            contact_id INTEGER NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('created', 'updated')),
+            before TEXT
+        );
+        CREATE INDEX import_changes_import ON import_changes(import_id);
+        CREATE TABLE consent (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            channel TEXT NOT NULL CHECK (channel IN ('sms', 'email')),
+            status TEXT NOT NULL
+                CHECK (status IN ('opted_in', 'opted_out', 'unknown')),
+            source TEXT NOT NULL,
+            evidence TEXT NOT NULL DEFAULT '',
+            import_id INTEGER REFERENCES imports(id),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX consent_contact ON consent(contact_id, channel, id);
+        CREATE TABLE templates (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            sms_body TEXT NOT NULL DEFAULT '',
+            email_subject TEXT NOT NULL DEFAULT '',
+            email_body TEXT NOT NULL DEFAULT '',
+            transactional INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE campaigns (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            template_id INTEGER NOT NULL REFERENCES templates(id),
+            audience TEXT NOT NULL DEFAULT '{}',
+            state TEXT NOT NULL DEFAULT 'queued',
+            provider_sms TEXT NOT NULL DEFAULT 'outbox',
+            provider_email TEXT NOT NULL DEFAULT 'outbox',
+            scheduled_at TEXT,
+            created_at TEXT NOT NULL,
+            finished_at TEXT
+        );
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+            channel TEXT NOT NULL CHECK (channel IN ('sms', 'email')),
+            to_address TEXT NOT NULL DEFAULT '',
+            subject TEXT NOT NULL DEFAULT '',
+            body TEXT NOT NULL DEFAULT '',
+            html TEXT NOT NULL DEFAULT '',
+            encoding TEXT,
+            segments INTEGER NOT NULL DEFAULT 0,
+            cost REAL NOT NULL DEFAULT 0,
+            state TEXT NOT NULL CHECK (state IN (
+                'queued', 'sending', 'sent', 'delivered', 'failed', 'skipped',
+                'unknown')),
+            reason TEXT,
+            provider TEXT NOT NULL DEFAULT '',
+            provider_id TEXT,
+            error_code TEXT,
+            queued_at TEXT NOT NULL,
+            sending_at TEXT,
+            sent_at TEXT,
+            delivered_at TEXT,
+            failed_at TEXT,
+            UNIQUE (campaign_id, contact_id, channel)
+        );
+        CREATE INDEX messages_state ON messages(campaign_id, state, id);
+        CREATE INDEX messages_queued_at ON messages(queued_at);
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            message_id INTEGER REFERENCES messages(id),
+            contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+            body TEXT NOT NULL DEFAULT '',
+            data TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [_m001_initial]
+
+
+def open_database(path: Path | str | None) -> sqlite_utils.Database:
+    """Open (or create) Duet's database and apply pending migrations.
+
+    Args:
+        path: the SQLite file; ``None`` or ``":memory:"`` opens a private in-memory
+            database, for tests.
+
+    Returns:
+        The open database, with WAL and foreign keys on.
+
+    Raises:
+        StorageError: the file cannot be opened, is not a Duet database, or a
+            migration failed (the backup taken before it is named in the message).
+    """
+    in_memory = path is None or str(path) == ":memory:"
+    try:
+        if in_memory:
+            db = sqlite_utils.Database(memory=True)
+        else:
+            file_path = Path(path)  # type: ignore[arg-type]
+            file_path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(file_path, timeout=30, check_same_thread=False)
+            db = sqlite_utils.Database(conn)
+            db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA busy_timeout=30000")
+    except sqlite3.Error as error:
+        raise StorageError(
+            f"Duet could not open its database at {path}.", detail=str(error)
+        ) from error
+
+    migrate(db, None if in_memory else Path(path))  # type: ignore[arg-type]
+    return db
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """Return how many migrations have been applied to ``db``."""
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite_utils.Database, file_path: Path | None) -> None:
+    """Apply every pending migration, each in its own transaction.
+
+    Raises:
+        StorageError: the database is newer than this Duet, or a migration failed.
+    """
+    current = schema_version(db)
+    if current > len(MIGRATIONS):
+        raise StorageError(
+            "This database was written by a newer version of Duet. "
+            "Please update Duet before opening it."
+        )
+    if current == len(MIGRATIONS):
+        return
+
+    backup = None
+    if file_path is not None and current > 0:
+        backup = backup_database(db, file_path.with_suffix(f".before-v{current + 1}"))
+
+    for number in range(current, len(MIGRATIONS)):
+        try:
+            with db.conn:
+                MIGRATIONS[number](db)
+                db.execute(f"PRAGMA user_version = {number + 1}")
+        except sqlite3.Error as error:
+            where = f" A copy from before the upgrade is at {backup}." if backup else ""
+            raise StorageError(
+                f"Duet could not upgrade its database.{where}", detail=str(error)
+            ) from error
+        logger.debug("applied migration %d", number + 1)
+
+
+def backup_database(db: sqlite_utils.Database, target: Path) -> Path:
+    """Write a consistent copy of ``db`` to ``target`` with SQLite's backup API.
+
+    Safe while another connection is writing.
+
+    Returns:
+        The path of the copy.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(target) as copy:
+        db.conn.backup(copy)
+    copy.close()
+    return target
