@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     his = commands.add_parser("history", help="list sent and skipped messages")
     his.add_argument("--campaign")
+    his.add_argument("--since", help="only messages queued at or after this date/time")
+    his.add_argument("--until", help="only messages queued before this date/time")
     his.add_argument("--json", action="store_true")
 
     stg = commands.add_parser("settings", help="show or change settings")
@@ -89,7 +91,42 @@ def build_parser() -> argparse.ArgumentParser:
     put = stg_commands.add_parser("set")
     put.add_argument("key")
     put.add_argument("value")
+
+    _add_credentials_parser(commands)
     return parser
+
+
+def _add_credentials_parser(commands: Any) -> None:
+    cred = commands.add_parser(
+        "credentials", help="save, test or show Twilio and SMTP credentials"
+    )
+    cred_commands = cred.add_subparsers(dest="credentials_command", required=True)
+    cred_set = cred_commands.add_parser(
+        "set", help="save credentials; the secret is read from standard input"
+    )
+    providers = cred_set.add_subparsers(dest="provider", required=True)
+    twilio = providers.add_parser("twilio", help="stdin: the Auth Token or API secret")
+    twilio.add_argument("--account-sid", required=True)
+    twilio.add_argument(
+        "--sender", required=True, help="a number (+15550100000) or an MG... SID"
+    )
+    twilio.add_argument(
+        "--rate", type=float, default=1.0, help="segments per second for this sender"
+    )
+    twilio.add_argument("--api-key", help="an SK... API key; stdin is then its secret")
+    smtp = providers.add_parser("smtp", help="stdin: the password")
+    smtp.add_argument("--host", required=True)
+    smtp.add_argument("--port", type=int, required=True)
+    smtp.add_argument("--security", required=True, choices=("ssl", "starttls", "none"))
+    smtp.add_argument("--user", required=True)
+    smtp.add_argument("--from", dest="from_address", required=True)
+    smtp.add_argument("--from-name", default="")
+    cred_test = cred_commands.add_parser("test", help="log in once and say how it went")
+    cred_test.add_argument("provider", choices=("twilio", "smtp"))
+    cred_show = cred_commands.add_parser("show", help="show settings, never secrets")
+    cred_show.add_argument("--json", action="store_true")
+    cred_clear = cred_commands.add_parser("clear", help="forget saved credentials")
+    cred_clear.add_argument("provider", choices=("twilio", "smtp"))
 
 
 def _print_json(value: Any) -> None:
@@ -109,9 +146,17 @@ def _cmd_import(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
 
 def _cmd_segments(db: sqlite_utils.Database | None, args: argparse.Namespace) -> int:
     from desktop_app.core import segments
+    from desktop_app.errors import ValidationError
 
     data = sys.stdin.buffer.read()
-    text = data.decode("utf-8")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValidationError(
+            f"Standard input is not UTF-8 text: byte {error.start + 1:,} "
+            "cannot be read. Save the message as UTF-8 and try again."
+        ) from error
+
     if args.smart:
         text = segments.smart_encode(text)
     count = segments.count_segments(text)
@@ -190,7 +235,9 @@ def _cmd_send(
 def _cmd_history(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
     from desktop_app.services import history
 
-    rows = history.list_history(db, campaign=args.campaign)
+    rows = history.list_history(
+        db, campaign=args.campaign, since=args.since, until=args.until
+    )
     if args.json:
         _print_json([row.to_json() for row in rows])
         return 0
@@ -221,8 +268,152 @@ def _cmd_settings(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_secret(label: str) -> str:
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(f"{label}: ")
+    text = sys.stdin.read()
+    if text.endswith("\n"):
+        text = text[:-1]
+        if text.endswith("\r"):
+            text = text[:-1]
+    return text
+
+
+def _cmd_credentials(args: argparse.Namespace) -> int:
+    from desktop_app import credentials
+
+    command = args.credentials_command
+    if command == "set" and args.provider == "twilio":
+        label = "API key secret" if args.api_key else "Auth Token"
+        config = credentials.TwilioConfig(
+            args.account_sid, args.sender, args.rate, api_key=args.api_key
+        )
+        credentials.save_twilio(config, _read_secret(label))
+        print(f"Saved the Twilio settings and {label} in the keyring.")
+        return 0
+
+    if command == "set":
+        smtp = credentials.SmtpConfig(
+            args.host,
+            args.port,
+            args.security,
+            args.user,
+            args.from_address,
+            args.from_name,
+        )
+        credentials.save_smtp(smtp, _read_secret("Password"))
+        print("Saved the email settings and password in the keyring.")
+        return 0
+
+    if command == "test":
+        print(_test_credentials(args.provider))
+        return 0
+
+    if command == "clear":
+        credentials.clear(args.provider)
+        print(f"Forgot the saved {args.provider} credentials.")
+        return 0
+
+    shown = _credentials_summary()
+    if args.json:
+        _print_json(shown)
+        return 0
+    for section, values in shown.items():
+        print(f"{section}:")
+        for key, value in values.items():
+            print(f"  {key}: {'-' if value in (None, '') else value}")
+    return 0
+
+
+def _test_credentials(provider: str) -> str:
+    from desktop_app import credentials
+    from desktop_app.errors import CredentialsError
+
+    if provider == "twilio":
+        from desktop_app.providers.twilio_sms import TwilioSms
+
+        twilio = credentials.load_twilio()
+        if twilio is None:
+            raise CredentialsError(
+                "Twilio is not set up; run: credentials set twilio ..."
+            )
+        config, secret = twilio
+        sms = TwilioSms(
+            config.account_sid, secret, config.sender, api_key=config.api_key
+        )
+        try:
+            answer = sms.check_connection()
+        finally:
+            sms.close()
+    else:
+        from desktop_app.providers.smtp_email import SmtpEmail
+
+        smtp = credentials.load_smtp()
+        if smtp is None:
+            raise CredentialsError("Email is not set up; run: credentials set smtp ...")
+        settings, password = smtp
+        mail = SmtpEmail(
+            settings.host,
+            settings.port,
+            settings.security,
+            settings.user,
+            password,
+            settings.from_address,
+            settings.from_name,
+        )
+        try:
+            answer = mail.check_connection()
+        finally:
+            mail.close()
+    logger.info("credentials tested: %s", provider)
+    return answer
+
+
+def _credentials_summary() -> dict[str, dict[str, Any]]:
+    from desktop_app import credentials
+
+    status = credentials.keyring_status()
+    shown: dict[str, dict[str, Any]] = {
+        "keyring": {"ok": status.ok, "backend": status.backend, "reason": status.reason}
+    }
+    twilio = credentials.load_twilio()
+    if twilio is None:
+        shown["twilio"] = {"status": "not set", "secret": "not set"}
+    else:
+        config = twilio[0]
+        shown["twilio"] = {
+            "status": "set",
+            "account_sid": config.account_sid,
+            "sender": config.sender,
+            "rate": config.rate,
+            "api_key": config.api_key,
+            "secret": "set",
+        }
+    smtp = credentials.load_smtp()
+    if smtp is None:
+        shown["smtp"] = {"status": "not set", "password": "not set"}
+    else:
+        settings = smtp[0]
+        shown["smtp"] = {
+            "status": "set",
+            "host": settings.host,
+            "port": settings.port,
+            "security": settings.security,
+            "user": settings.user,
+            "from_address": settings.from_address,
+            "from_name": settings.from_name,
+            "password": "set",
+        }
+    return shown
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run one command from ``argv`` and return the process exit status."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
     args = build_parser().parse_args(argv)
     data_dir: Path = args.data_dir or paths.default_data_dir()
     if args.command is None:
@@ -234,6 +425,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "segments":
             return _cmd_segments(None, args)
+        if args.command == "credentials":
+            return _cmd_credentials(args)
         return _run_with_database(args, data_dir)
     except KnownError as error:
         if error.detail:

@@ -39,6 +39,9 @@ def setup_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for noisy in ("twilio.http_client", "urllib3", "matplotlib", "PIL"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for old in [h for h in root.handlers if getattr(h, "duet_file_handler", False)]:
+        root.removeHandler(old)
+        old.close()
     if log_dir is None:
         return
     try:
@@ -48,6 +51,7 @@ def setup_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
         )
     except OSError:
         return
+    handler.duet_file_handler = True  # type: ignore[attr-defined]
     handler.addFilter(RedactingFilter())
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,148 @@
+"""Read and change paired templates (SMS text + email subject and body)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from desktop_app.core import templates as core_templates
+from desktop_app.errors import ValidationError
+from desktop_app.storage.database import utc_now
+
+
+@dataclass(frozen=True)
+class Template:
+    """One paired template as stored."""
+
+    id: int
+    name: str
+    sms_body: str
+    email_subject: str
+    email_body: str
+    transactional: bool
+    created_at: str
+    updated_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the template as the JSON the command line prints."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "sms_body": self.sms_body,
+            "email_subject": self.email_subject,
+            "email_body": self.email_body,
+            "transactional": self.transactional,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+def _from_row(row: dict[str, Any]) -> Template:
+    return Template(
+        id=int(row["id"]),
+        name=row["name"],
+        sms_body=row["sms_body"],
+        email_subject=row["email_subject"],
+        email_body=row["email_body"],
+        transactional=bool(row["transactional"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def save_template(
+    db: sqlite_utils.Database,
+    *,
+    name: str,
+    sms_body: str,
+    email_subject: str,
+    email_body: str,
+    transactional: bool = False,
+) -> Template:
+    """Check a template and store it, replacing any template with the same name.
+
+    Args:
+        name: the template's name, unique.
+        sms_body: the SMS text with merge fields.
+        email_subject: the email subject with merge fields.
+        email_body: the email body with merge fields.
+        transactional: a receipt or notice the customer asked for, not marketing.
+
+    Returns:
+        The stored template.
+
+    Raises:
+        ValidationError: an empty name, or a problem in a field; the message names
+            the field, e.g. ``SMS text: unknown merge field {frist_name}``.
+    """
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("Template name: please give the template a name.")
+
+    problems = core_templates.check_template(sms_body, email_subject, email_body)
+    if problems:
+        raise ValidationError("; ".join(str(problem) for problem in problems))
+
+    now = utc_now()
+    with db.conn:
+        db.execute(
+            "INSERT INTO templates (name, sms_body, email_subject, email_body,"
+            " transactional, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(name) DO UPDATE SET sms_body = excluded.sms_body,"
+            " email_subject = excluded.email_subject,"
+            " email_body = excluded.email_body,"
+            " transactional = excluded.transactional,"
+            " updated_at = excluded.updated_at",
+            [name, sms_body, email_subject, email_body, int(transactional), now, now],
+        )
+    return get_template(db, name)
+
+
+def list_templates(db: sqlite_utils.Database) -> list[Template]:
+    """Return every template, ordered by name (case-insensitively)."""
+    rows = db.query("SELECT * FROM templates ORDER BY name COLLATE NOCASE, id")
+    return [_from_row(row) for row in rows]
+
+
+def get_template(db: sqlite_utils.Database, name: str) -> Template:
+    """Return the template called ``name``.
+
+    Raises:
+        ValidationError: no template has that name.
+    """
+    rows = list(db.query("SELECT * FROM templates WHERE name = ?", [name.strip()]))
+    if not rows:
+        raise ValidationError(f"There is no template named '{name}'.")
+    return _from_row(rows[0])
+
+
+def get_template_by_id(db: sqlite_utils.Database, template_id: int) -> Template:
+    """Return the template with id ``template_id``.
+
+    Raises:
+        ValidationError: no template has that id.
+    """
+    rows = list(db.query("SELECT * FROM templates WHERE id = ?", [template_id]))
+    if not rows:
+        raise ValidationError(f"There is no template number {template_id}.")
+    return _from_row(rows[0])
+
+
+def delete_template(db: sqlite_utils.Database, name: str) -> None:
+    """Delete the template called ``name``.
+
+    Raises:
+        ValidationError: no template has that name, or campaigns were sent with it
+            (their history keeps pointing at it).
+    """
+    template = get_template(db, name)
+    used = db.execute(
+        "SELECT count(*) FROM campaigns WHERE template_id = ?", [template.id]
+    ).fetchone()[0]
+    if used:
+        raise ValidationError(
+            f"Template '{template.name}' was used by {used} campaign(s) and stays "
+            "in their history; it cannot be deleted."
+        )
+    with db.conn:
+        db.execute("DELETE FROM templates WHERE id = ?", [template.id])

@@ -1,0 +1,69 @@
+"""Storing paired templates."""
+
+import pytest
+import sqlite_utils
+
+from desktop_app.errors import ValidationError
+from desktop_app.storage import templates
+
+
+def _save(db: sqlite_utils.Database, name: str = "Receipt", **changes: object) -> None:
+    values: dict[str, object] = {
+        "sms_body": "Hi {first_name}, your receipt is in your inbox.",
+        "email_subject": "Your receipt",
+        "email_body": "Hello {first_name|there},\n\nThanks for shopping.",
+    }
+    values.update(changes)
+    templates.save_template(db, name=name, **values)  # type: ignore[arg-type]
+
+
+def test_save_and_get_round_trip(db: sqlite_utils.Database) -> None:
+    _save(db, transactional=True)
+
+    found = templates.get_template(db, "Receipt")
+
+    assert found.sms_body.startswith("Hi {first_name}")
+    assert found.transactional is True
+    assert found.to_json()["name"] == "Receipt"
+    assert found.to_json()["transactional"] is True
+
+
+def test_save_replaces_by_name(db: sqlite_utils.Database) -> None:
+    _save(db)
+    first = templates.get_template(db, "Receipt")
+    _save(db, sms_body="New text")
+
+    found = templates.list_templates(db)
+    assert [t.name for t in found] == ["Receipt"]
+    assert found[0].sms_body == "New text"
+    assert found[0].id == first.id
+
+
+def test_unknown_field_is_refused_with_field_named(db: sqlite_utils.Database) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _save(db, sms_body="Hi {frist_name}")
+
+    assert caught.value.message == "SMS text: unknown merge field {frist_name}"
+    assert templates.list_templates(db) == []
+
+
+def test_empty_name_is_refused(db: sqlite_utils.Database) -> None:
+    with pytest.raises(ValidationError, match="Template name"):
+        _save(db, name="   ")
+
+
+def test_list_is_sorted_by_name(db: sqlite_utils.Database) -> None:
+    for name in ("b", "C", "a"):
+        _save(db, name=name)
+    assert [t.name for t in templates.list_templates(db)] == ["a", "b", "C"]
+
+
+def test_get_missing_template(db: sqlite_utils.Database) -> None:
+    with pytest.raises(ValidationError, match="no template named 'Nope'"):
+        templates.get_template(db, "Nope")
+
+
+def test_delete_template(db: sqlite_utils.Database) -> None:
+    _save(db)
+    templates.delete_template(db, "Receipt")
+    assert templates.list_templates(db) == []

@@ -1,0 +1,161 @@
+"""The command line end to end on the Shopify sample: import, template, send, history."""
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop_app import cli, paths
+from desktop_app.core.planning import PlannedMessage
+from desktop_app.errors import ValidationError
+from desktop_app.providers.outbox import outbox_senders
+from desktop_app.services import sending
+from desktop_app.storage import messages
+from desktop_app.storage.database import open_database
+from tests.conftest import SAMPLES
+
+SHOPIFY = SAMPLES / "shopify_customers_export_2023_cl.csv"
+
+
+@pytest.fixture(autouse=True)
+def close_log_handlers() -> Iterator[None]:
+    """cli.run adds a log file handler per call; close them after the test."""
+    logger = logging.getLogger("desktop_app")
+    before = list(logger.handlers)
+    level = logger.level
+    yield
+    for handler in logger.handlers[:]:
+        if handler not in before:
+            logger.removeHandler(handler)
+            handler.close()
+    logger.setLevel(level)
+
+
+def _run(capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str) -> str:
+    status = cli.run(["--data-dir", str(data_dir), *args])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    return captured.out
+
+
+def _json(capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str) -> Any:
+    return json.loads(_run(capsys, data_dir, *args, "--json"))
+
+
+def test_import_template_send_history(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    _run(capsys, data_dir, "settings", "set", "shop.name", "Corner Shop")
+    _run(capsys, data_dir, "settings", "set", "shop.address", "1 Example St, Santiago")
+    _run(capsys, data_dir, "settings", "set", "shop.email", "shop@example.com")
+
+    report = _json(capsys, data_dir, "import", str(SHOPIFY), "--region", "CL")
+    assert (report["imported"], report["merged"], report["rejected"]) == (26, 1, 0)
+
+    out = _run(
+        capsys,
+        data_dir,
+        "template",
+        "add",
+        "Receipt",
+        "--sms",
+        "Hi {first_name|there}, your receipt from {shop_name} is in your inbox.",
+        "--subject",
+        "Your receipt from {shop_name}",
+        "--body",
+        "Hello {first_name|there},\n\nThanks for shopping with us.",
+    )
+    assert "Receipt" in out
+    assert [t["name"] for t in _json(capsys, data_dir, "template", "list")] == [
+        "Receipt"
+    ]
+
+    summary = _json(capsys, data_dir, "send", "--template", "Receipt", "--all")
+    contacts = _json(capsys, data_dir, "contacts")
+    rows = _json(capsys, data_dir, "history")
+
+    assert len(contacts) == 26
+    assert len(rows) == 52
+    per_contact = Counter((row["contact_id"], row["channel"]) for row in rows)
+    assert set(per_contact.values()) == {1}
+    assert {contact_id for contact_id, _ in per_contact} == {c["id"] for c in contacts}
+
+    assert {row["state"] for row in rows} <= {"sent", "skipped"}
+    for row in rows:
+        assert row["campaign"] == summary["campaign"]
+        assert row["template"] == "Receipt"
+        assert (row["reason"] is None) == (row["state"] == "sent")
+        assert row["channel"] in ("sms", "email")
+
+    no_phone = {c["id"] for c in contacts if not c["phone"]}
+    assert no_phone
+    for row in rows:
+        if row["channel"] == "sms" and row["contact_id"] in no_phone:
+            assert (row["state"], row["reason"], row["to"]) == (
+                "skipped", "no phone number", "",
+            )  # fmt: skip
+    sent = [row for row in rows if row["state"] == "sent"]
+    assert sent
+    assert summary["sent"] == len(sent)
+    assert summary["skipped"] == 52 - len(sent)
+    assert summary["queued"] == 0
+    for row in sent:
+        if row["channel"] == "sms":
+            assert row["to"].startswith("+") and row["segments"] >= 1
+        else:
+            assert "@" in row["to"] and row["segments"] == 0
+
+    outbox = paths.outbox_dir(data_dir)
+    files = {p.name for p in outbox.rglob("*") if p.is_file()}
+    assert files == {row["provider_id"] for row in sent}
+    sms_files = list((outbox / "sms").glob("*.txt"))
+    assert len(sms_files) == sum(1 for row in sent if row["channel"] == "sms")
+
+    _cannot_send_the_same_campaign_twice(data_dir, summary["campaign_id"], len(files))
+
+
+def _cannot_send_the_same_campaign_twice(
+    data_dir: Path, campaign_id: int, file_count: int
+) -> None:
+    db = open_database(paths.database_path(data_dir))
+    try:
+        again = sending.run_campaign(db, campaign_id, outbox_senders(data_dir))
+        assert again.sent_now == 0
+        rows = messages.campaign_messages(db, campaign_id)
+        plan_rows = [
+            PlannedMessage(
+                contact_id=row.contact_id or 0, channel=row.channel, to=row.to, body=""
+            )
+            for row in rows
+        ]
+        with pytest.raises(ValidationError, match="never sent twice"):
+            messages.add_messages(db, campaign_id, plan_rows)
+    finally:
+        db.close()
+    files = [p for p in paths.outbox_dir(data_dir).rglob("*") if p.is_file()]
+    assert len(files) == file_count
+
+
+def test_send_with_an_unknown_template_fails_calmly(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    status = cli.run(
+        ["--data-dir", str(data_dir), "send", "--template", "Nope", "--all"]
+    )
+    assert status == 1
+    assert "no template named 'Nope'" in capsys.readouterr().err
+
+
+def test_template_with_a_typo_is_refused(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    status = cli.run(
+        ["--data-dir", str(data_dir), "template", "add", "T",
+         "--sms", "Hi {frist_name}", "--subject", "s", "--body", "b"]
+    )  # fmt: skip
+    assert status == 1
+    assert "SMS text: unknown merge field {frist_name}" in capsys.readouterr().err
