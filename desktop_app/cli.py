@@ -378,7 +378,16 @@ def _credentials_summary() -> dict[str, dict[str, Any]]:
     shown: dict[str, dict[str, Any]] = {
         "keyring": {"ok": status.ok, "backend": status.backend, "reason": status.reason}
     }
-    twilio = credentials.load_twilio()
+    try:
+        twilio = credentials.load_twilio()
+        smtp = credentials.load_smtp()
+    except KnownError as error:
+        shown["twilio"] = shown["smtp"] = {
+            "status": "unreadable",
+            "reason": error.message,
+        }
+        return shown
+
     if twilio is None:
         shown["twilio"] = {"status": "not set", "secret": "not set"}
     else:
@@ -391,7 +400,6 @@ def _credentials_summary() -> dict[str, dict[str, Any]]:
             "api_key": config.api_key,
             "secret": "set",
         }
-    smtp = credentials.load_smtp()
     if smtp is None:
         shown["smtp"] = {"status": "not set", "password": "not set"}
     else:

@@ -51,6 +51,10 @@ class ProviderError(KnownError):
         message: the text for the shop owner.
         code: the provider's own error code (Twilio code, SMTP reply code).
         retryable: True when the same request may succeed later.
+        retry_after: seconds the provider asked us to wait before retrying.
+        maybe_sent: True when the request may have reached the provider even
+            though no answer came back (a timeout mid-request), so the message
+            must be checked with the provider before any resend.
     """
 
     def __init__(
@@ -59,11 +63,15 @@ class ProviderError(KnownError):
         *,
         code: int | str | None = None,
         retryable: bool = False,
+        retry_after: float | None = None,
+        maybe_sent: bool = False,
         detail: str | None = None,
     ) -> None:
         super().__init__(message, detail=detail)
         self.code = code
         self.retryable = retryable
+        self.retry_after = retry_after
+        self.maybe_sent = maybe_sent
 
 
 class ProviderAuthError(ProviderError):
