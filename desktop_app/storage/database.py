@@ -147,7 +147,56 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_m001_initial]
+def _m002_sales(db: sqlite_utils.Database) -> None:
+    # Sales are stored as imported; which campaign earned a sale is computed when a
+    # report is built (core/attribution.py), so a changed attribution window or a
+    # later contact import never leaves stale conversions behind.
+    db.executescript(
+        """
+        CREATE TABLE sales_imports (
+            id INTEGER PRIMARY KEY,
+            file_name TEXT NOT NULL,
+            format TEXT NOT NULL,
+            mapping TEXT NOT NULL DEFAULT '{}',
+            report TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE sales (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            source_file TEXT NOT NULL,
+            external_id TEXT NOT NULL,
+            contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+            email_key TEXT,
+            phone TEXT,
+            occurred_at TEXT NOT NULL,
+            amount REAL NOT NULL,
+            currency TEXT NOT NULL DEFAULT '',
+            import_id INTEGER REFERENCES sales_imports(id),
+            created_at TEXT NOT NULL,
+            UNIQUE (source, external_id)
+        );
+        CREATE INDEX sales_occurred_at ON sales(occurred_at);
+        ALTER TABLE messages ADD COLUMN variant TEXT;
+        CREATE INDEX messages_contact_sent ON messages(contact_id, sent_at);
+        CREATE INDEX events_kind ON events(kind, created_at);
+        """
+    )
+
+
+def _m003_compliance(db: sqlite_utils.Database) -> None:
+    # A message held by quiet hours stays 'queued' with a not_before time (UTC); the
+    # sender skips it until then. Transactional sends are recorded as such.
+    db.executescript(
+        """
+        ALTER TABLE messages ADD COLUMN not_before TEXT;
+        ALTER TABLE messages ADD COLUMN transactional INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX messages_not_before ON messages(state, not_before);
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [_m001_initial, _m002_sales, _m003_compliance]
 
 
 def open_database(path: Path | str | None) -> sqlite_utils.Database:
