@@ -1,0 +1,1 @@
+"""The compose part of Duet's window."""

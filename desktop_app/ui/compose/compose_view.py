@@ -1,0 +1,444 @@
+"""The Compose page: choose a template and an audience, review the plan, then send."""
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QSizePolicy,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app import paths
+from desktop_app.core import segments
+from desktop_app.core.templates import ShopInfo, render_pair
+from desktop_app.errors import KnownError
+from desktop_app.providers.base import Senders
+from desktop_app.storage import contacts, settings, templates
+from desktop_app.ui import feedback, messages
+from desktop_app.ui.tasks import Task, TaskContext, run_in_background
+from desktop_app.ui.widgets.progress_panel import ProgressPanel
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_CONTACTS = 200
+
+SendersFactory = Callable[[], Senders]
+
+
+class ComposeView(QWidget):
+    """Plans a send, shows it for review, and runs it in the background.
+
+    Signals:
+        plan_reviewed(object): the plan's JSON totals after Review.
+        send_finished(object): the campaign's summary JSON when sending ends.
+        send_failed(str): the message of the error that stopped sending.
+    """
+
+    plan_reviewed = Signal(object)
+    send_finished = Signal(object)
+    send_failed = Signal(str)
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        data_dir: Path,
+        senders_factory: SendersFactory,
+        parent: QWidget | None = None,
+        *,
+        provider_names: tuple[str, str] = ("outbox", "outbox"),
+    ) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._data_dir = data_dir
+        self._senders_factory = senders_factory
+        self._provider_names = provider_names
+        self._plan: Any = None
+        self.send_task: Task | None = None
+
+        self.template_combo = QComboBox()
+        self.template_combo.setMinimumContentsLength(18)
+        self.audience_combo = QComboBox()
+        self.audience_combo.setMinimumContentsLength(22)
+        self.review_button = QPushButton(messages.COMPOSE_REVIEW)
+        self.send_button = QPushButton(messages.COMPOSE_SEND)
+        self.send_button.setObjectName("primaryButton")
+        self.send_button.setEnabled(False)
+        self.send_button.setShortcut("Ctrl+Return")
+
+        self.plan_label = QLabel(messages.COMPOSE_REVIEW_FIRST)
+        self.plan_label.setObjectName("planLabel")
+        self.plan_label.setWordWrap(True)
+        self.skipped_list = QListWidget()
+        self.skipped_list.setMaximumHeight(84)
+        self.skipped_list.setVisible(False)
+        self.progress = ProgressPanel()
+
+        self.contact_combo = QComboBox()
+        self.contact_combo.setMinimumContentsLength(24)
+        self.sms_bubble = QLabel()
+        self.sms_bubble.setObjectName("smsBubble")
+        self.sms_bubble.setWordWrap(True)
+        self.sms_bubble.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self.sms_bubble.setAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+        )
+        self.sms_bubble.setSizePolicy(
+            QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum
+        )
+        self.sms_info = QLabel()
+        self.sms_info.setObjectName("mutedLabel")
+        self.sms_info.setWordWrap(True)
+        self.email_from = QLabel()
+        self.email_to = QLabel()
+        self.email_subject = QLabel()
+        self.email_subject.setObjectName("emailSubject")
+        self.email_subject.setWordWrap(True)
+        self.email_view = QTextBrowser()
+        self.email_view.setOpenLinks(False)
+        for label in (
+            self.sms_bubble,
+            self.email_from,
+            self.email_to,
+            self.email_subject,
+        ):
+            label.setTextFormat(Qt.TextFormat.PlainText)
+
+        self._build_layout()
+        self.template_combo.currentIndexChanged.connect(self._on_template_combo_changed)
+        self.audience_combo.currentIndexChanged.connect(self._on_audience_combo_changed)
+        self.contact_combo.currentIndexChanged.connect(self._on_contact_combo_changed)
+        self.review_button.clicked.connect(self._on_review_button_clicked)
+        self.send_button.clicked.connect(self._on_send_button_clicked)
+        self.progress.cancel_requested.connect(self._on_progress_cancel_requested)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read templates, tags and the preview contacts again, keeping choices."""
+        if self.is_sending():
+            return
+        template_name = self.template_combo.currentData()
+        audience = self.audience_combo.currentData()
+        for combo in (self.template_combo, self.audience_combo):
+            combo.blockSignals(True)
+            combo.clear()
+        for template in templates.list_templates(self._db):
+            self.template_combo.addItem(template.name, template.name)
+        self.audience_combo.addItem(messages.COMPOSE_EVERYONE, "")
+        for tag in contacts.all_tags(self._db):
+            self.audience_combo.addItem(messages.COMPOSE_TAG.format(tag=tag), tag)
+        _select(self.template_combo, template_name)
+        _select(self.audience_combo, audience)
+        for combo in (self.template_combo, self.audience_combo):
+            combo.blockSignals(False)
+
+        has_templates = self.template_combo.count() > 0
+        self.review_button.setEnabled(has_templates)
+        self._forget_plan(
+            messages.COMPOSE_REVIEW_FIRST
+            if has_templates
+            else messages.COMPOSE_NO_TEMPLATES
+        )
+        self._fill_preview_contacts()
+
+    def select(self, template_name: str, tag: str | None = None) -> None:
+        """Choose a template and an audience (a tag, or everyone when None)."""
+        _select(self.template_combo, template_name)
+        _select(self.audience_combo, tag or "")
+
+    def review(self) -> bool:
+        """Plan the send and show it; True when there is something to send."""
+        from desktop_app.services import sending
+
+        name = self.template_combo.currentData()
+        tag = self.audience_combo.currentData() or None
+        if not name:
+            self._forget_plan(messages.COMPOSE_NO_TEMPLATES)
+            return False
+        try:
+            plan = sending.plan_send(
+                self._db, template_name=name, tag=tag, everyone=tag is None
+            )
+        except KnownError as error:
+            self._forget_plan(error.message)
+            return False
+
+        self._plan = plan
+        self._show_plan(plan)
+        sends = plan.to_send
+        self.send_button.setEnabled(sends["sms"] + sends["email"] > 0)
+        self.plan_reviewed.emit(plan.to_json())
+        return self.send_button.isEnabled()
+
+    def send(self) -> Task | None:
+        """Queue the reviewed plan and send it in the background."""
+        from desktop_app.services import sending
+
+        if self._plan is None or self.is_sending():
+            return None
+        try:
+            campaign_id = sending.queue_plan(
+                self._db,
+                self._plan,
+                provider_sms=self._provider_names[0],
+                provider_email=self._provider_names[1],
+            )
+        except KnownError as error:
+            feedback.warn(self, messages.COMPOSE_FAILED_TITLE, error.message)
+            return None
+
+        self._plan = None
+        data_dir = self._data_dir
+        senders_factory = self._senders_factory
+
+        def job(context: TaskContext) -> dict[str, Any]:
+            from desktop_app.storage.database import open_database
+
+            db = open_database(paths.database_path(data_dir))
+            senders = senders_factory()
+            try:
+                summary = sending.run_campaign(
+                    db,
+                    campaign_id,
+                    senders,
+                    progress=context.progress,
+                    cancel=context.cancelled,
+                )
+            finally:
+                senders.close()
+                db.close()
+            return {**summary.to_json(), "summary_text": summary.summary_text()}
+
+        self._set_controls_enabled(False)
+        self.progress.start(messages.COMPOSE_SENDING)
+        self.send_task = run_in_background(
+            job,
+            on_success=self._on_send_succeeded,
+            on_error=self._on_send_errored,
+            on_progress=self._on_send_progressed,
+            parent=self,
+        )
+        return self.send_task
+
+    def set_provider_names(self, names: tuple[str, str]) -> None:
+        """Record which SMS and email providers the next campaign goes through."""
+        self._provider_names = names
+
+    def is_sending(self) -> bool:
+        """Return True while a campaign is being sent."""
+        return self.send_task is not None and self.send_task.is_running()
+
+    def cancel_send(self) -> None:
+        """Ask the running send to stop after the message in hand."""
+        if self.send_task is not None:
+            self.send_task.cancel()
+
+    def _build_layout(self) -> None:
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel(messages.COMPOSE_TEMPLATE))
+        controls.addWidget(self.template_combo, 1)
+        controls.addSpacing(12)
+        controls.addWidget(QLabel(messages.COMPOSE_AUDIENCE))
+        controls.addWidget(self.audience_combo, 1)
+        controls.addSpacing(12)
+        controls.addWidget(self.review_button)
+        controls.addWidget(self.send_button)
+
+        review_box = QGroupBox("Review before sending")
+        review_layout = QVBoxLayout(review_box)
+        review_layout.addWidget(self.plan_label)
+        review_layout.addWidget(self.skipped_list)
+
+        preview_top = QHBoxLayout()
+        preview_top.addWidget(QLabel(messages.COMPOSE_PREVIEW_CONTACT))
+        preview_top.addWidget(self.contact_combo, 1)
+        preview_top.addStretch(1)
+
+        phone = QFrame()
+        phone.setObjectName("phoneFrame")
+        phone.setMaximumWidth(400)
+        phone_layout = QVBoxLayout(phone)
+        phone_layout.addWidget(self.sms_bubble)
+        phone_layout.addStretch(1)
+        phone_layout.addWidget(self.sms_info)
+
+        mail = QFrame()
+        mail.setObjectName("mailFrame")
+        mail_layout = QVBoxLayout(mail)
+        mail_header = QFormLayout()
+        mail_header.addRow("From:", self.email_from)
+        mail_header.addRow("To:", self.email_to)
+        mail_header.addRow("Subject:", self.email_subject)
+        mail_layout.addLayout(mail_header)
+        mail_layout.addWidget(self.email_view, 1)
+
+        panes = QGridLayout()
+        panes.addWidget(QLabel("<b>SMS, as the phone shows it</b>"), 0, 0)
+        panes.addWidget(QLabel("<b>Email, as the mail program shows it</b>"), 0, 1)
+        panes.addWidget(phone, 1, 0)
+        panes.addWidget(mail, 1, 1)
+        panes.setColumnStretch(0, 2)
+        panes.setColumnStretch(1, 3)
+        panes.setRowStretch(1, 1)
+
+        preview_box = QGroupBox("Preview")
+        preview_layout = QVBoxLayout(preview_box)
+        preview_layout.addLayout(preview_top)
+        preview_layout.addLayout(panes, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addWidget(review_box)
+        layout.addWidget(self.progress)
+        layout.addWidget(preview_box, 1)
+
+    def _show_plan(self, plan: Any) -> None:
+        sends = plan.to_send
+        lines = [
+            f"{sends['sms']:,} SMS and {sends['email']:,} emails will be sent.",
+            f"SMS segments: {plan.total_segments:,} (at most "
+            f"{plan.worst_case_segments} per message) · estimated cost "
+            f"${plan.estimated_cost:,.2f}",
+        ]
+        self.plan_label.setText("\n".join(lines))
+        self.skipped_list.clear()
+        for reason, count in plan.skipped.items():
+            self.skipped_list.addItem(f"Not sent ({count:,}): {reason}")
+        self.skipped_list.setVisible(bool(plan.skipped))
+
+    def _forget_plan(self, text: str) -> None:
+        self._plan = None
+        self.plan_label.setText(text)
+        self.skipped_list.clear()
+        self.skipped_list.setVisible(False)
+        self.send_button.setEnabled(False)
+
+    def _fill_preview_contacts(self) -> None:
+        chosen = self.contact_combo.currentData()
+        tag = self.audience_combo.currentData() or None
+        self.contact_combo.blockSignals(True)
+        self.contact_combo.clear()
+        for contact in contacts.list_contacts(
+            self._db, tag=tag, limit=PREVIEW_CONTACTS
+        ):
+            label = contact.display_name or contact.phone or str(contact.id)
+            self.contact_combo.addItem(label, contact.id)
+        _select(self.contact_combo, chosen)
+        self.contact_combo.blockSignals(False)
+        self._update_preview()
+
+    def _update_preview(self) -> None:
+        name = self.template_combo.currentData()
+        contact_id = self.contact_combo.currentData()
+        if not name or contact_id is None:
+            self.sms_bubble.setText(messages.COMPOSE_PREVIEW_NONE)
+            self.sms_info.clear()
+            for label in (self.email_from, self.email_to, self.email_subject):
+                label.clear()
+            self.email_view.clear()
+            return
+
+        template = templates.get_template(self._db, name)
+        contact = contacts.get_contact(self._db, int(contact_id))
+        values = settings.get_settings(self._db)
+        pair = render_pair(
+            template, contact.merge_values(), ShopInfo.from_settings(values)
+        )
+        self.sms_bubble.setText(pair.sms_body or messages.COUNTER_EMPTY)
+        self.sms_info.setText(
+            f"To {contact.phone or 'no phone number'}\n"
+            + segments.count_segments(pair.sms_body).summary_text()
+        )
+        shop = ShopInfo.from_settings(values)
+        sender = shop.name or "Your shop"
+        self.email_from.setText(f"{sender} <{shop.email}>" if shop.email else sender)
+        self.email_to.setText(contact.email or "no email address")
+        self.email_subject.setText(pair.email_subject)
+        self.email_view.setHtml(pair.email_html or "<p>(no email body)</p>")
+
+    def _set_controls_enabled(self, enabled: bool) -> None:
+        for widget in (
+            self.template_combo,
+            self.audience_combo,
+            self.review_button,
+            self.send_button,
+        ):
+            widget.setEnabled(enabled)
+
+    def _after_send(self) -> None:
+        self.progress.stop()
+        self._set_controls_enabled(True)
+        self.send_button.setEnabled(False)
+
+    @Slot(int)
+    def _on_template_combo_changed(self, _index: int) -> None:
+        self._forget_plan(messages.COMPOSE_REVIEW_FIRST)
+        self._update_preview()
+
+    @Slot(int)
+    def _on_audience_combo_changed(self, _index: int) -> None:
+        self._forget_plan(messages.COMPOSE_REVIEW_FIRST)
+        self._fill_preview_contacts()
+
+    @Slot(int)
+    def _on_contact_combo_changed(self, _index: int) -> None:
+        self._update_preview()
+
+    @Slot()
+    def _on_review_button_clicked(self) -> None:
+        self.review()
+
+    @Slot()
+    def _on_send_button_clicked(self) -> None:
+        self.send()
+
+    @Slot()
+    def _on_progress_cancel_requested(self) -> None:
+        self.cancel_send()
+
+    def _on_send_progressed(self, done: int, total: int) -> None:
+        self.progress.set_progress(
+            done, total, messages.COMPOSE_PROGRESS.format(done=done, total=total)
+        )
+
+    def _on_send_succeeded(self, summary: dict[str, Any]) -> None:
+        self._after_send()
+        text = str(summary.get("summary_text", ""))
+        if summary.get("stopped") == "cancelled":
+            text = f"{messages.COMPOSE_CANCELLED}\n{text}"
+        self.plan_label.setText(text)
+        self.skipped_list.setVisible(False)
+        feedback.status(self, text)
+        self.send_finished.emit(summary)
+
+    def _on_send_errored(self, error: BaseException) -> None:
+        self._after_send()
+        message = error.message if isinstance(error, KnownError) else str(error)
+        self.plan_label.setText(message)
+        self.send_failed.emit(message)
+        feedback.report_error(self, messages.COMPOSE_FAILED_TITLE, error)
+
+
+def _select(combo: QComboBox, data: object) -> None:
+    if data is None:
+        return
+    index = combo.findData(data)
+    if index >= 0:
+        combo.setCurrentIndex(index)

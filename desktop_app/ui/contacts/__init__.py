@@ -1,0 +1,1 @@
+"""The contacts part of Duet's window."""

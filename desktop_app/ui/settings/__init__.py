@@ -1,0 +1,1 @@
+"""The settings part of Duet's window."""

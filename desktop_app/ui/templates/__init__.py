@@ -1,0 +1,1 @@
+"""The templates part of Duet's window."""
