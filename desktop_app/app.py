@@ -59,6 +59,7 @@ def run_gui(data_dir: Path, *, quit_after_start: bool = False) -> int:
     _enable_faulthandler(log_dir)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
+    app.setDesktopFileName("duet")
     _style_application(app)
     _install_qt_message_handler()
     sys.excepthook = _excepthook

@@ -25,8 +25,23 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _run_script(db: sqlite_utils.Database, script: str) -> None:
+    # sqlite3's executescript() commits first and runs outside any transaction, so a
+    # failing migration would leave half its tables behind; run statement by statement
+    # inside the migration's transaction instead.
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise sqlite3.OperationalError(f"incomplete statement: {statement[:60]}")
+
+
 def _m001_initial(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    _run_script(
+        db,
         """
         CREATE TABLE settings (
             key TEXT PRIMARY KEY,
@@ -143,7 +158,7 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
             data TEXT NOT NULL DEFAULT '{}',
             created_at TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
@@ -151,7 +166,8 @@ def _m002_sales(db: sqlite_utils.Database) -> None:
     # Sales are stored as imported; which campaign earned a sale is computed when a
     # report is built (core/attribution.py), so a changed attribution window or a
     # later contact import never leaves stale conversions behind.
-    db.executescript(
+    _run_script(
+        db,
         """
         CREATE TABLE sales_imports (
             id INTEGER PRIMARY KEY,
@@ -180,19 +196,76 @@ def _m002_sales(db: sqlite_utils.Database) -> None:
         ALTER TABLE messages ADD COLUMN variant TEXT;
         CREATE INDEX messages_contact_sent ON messages(contact_id, sent_at);
         CREATE INDEX events_kind ON events(kind, created_at);
-        """
+        """,
+    )
+    _message_buckets(db)
+
+
+def _bucket_of(row: str) -> tuple[str, str]:
+    """SQL for the UTC hour (``2024-03-01T10``) and quarter (0-3) a message is in."""
+    moment = f"coalesce({row}.sent_at, {row}.failed_at, {row}.queued_at)"
+    return (
+        f"substr({moment}, 1, 13)",
+        f"CAST(substr({moment}, 15, 2) AS INTEGER) / 15",
+    )
+
+
+def _message_buckets(db: sqlite_utils.Database) -> None:
+    # The daily chart must stay fast with a million messages. Scanning them all
+    # takes seconds, so triggers keep a running count per UTC hour, channel, state
+    # and quarter hour; the chart reads a few thousand rows, in key order, and
+    # turns them into the shop's days (a quarter hour never straddles a local
+    # midnight, even in India or Nepal).
+    (new_hour, new_quarter), (old_hour, old_quarter) = (
+        _bucket_of("NEW"),
+        _bucket_of("OLD"),
+    )
+    add = (
+        "INSERT INTO message_buckets (hour, channel, state, quarter, n)"
+        f" VALUES ({new_hour}, NEW.channel, NEW.state, {new_quarter}, 1)"
+        " ON CONFLICT (hour, channel, state, quarter) DO UPDATE SET n = n + 1;"
+    )
+    remove = (
+        f"UPDATE message_buckets SET n = n - 1 WHERE hour = {old_hour}"
+        " AND channel = OLD.channel AND state = OLD.state"
+        f" AND quarter = {old_quarter};"
+    )
+    hour, quarter = _bucket_of("messages")
+    _run_script(
+        db,
+        f"""
+        CREATE TABLE message_buckets (
+            hour TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            state TEXT NOT NULL,
+            quarter INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (hour, channel, state, quarter)
+        ) WITHOUT ROWID;
+        INSERT INTO message_buckets (hour, channel, state, quarter, n)
+            SELECT {hour}, channel, state, {quarter}, count(*)
+            FROM messages GROUP BY 1, 2, 3, 4;
+        CREATE TRIGGER messages_bucket_insert AFTER INSERT ON messages
+        BEGIN {add} END;
+        CREATE TRIGGER messages_bucket_delete AFTER DELETE ON messages
+        BEGIN {remove} END;
+        CREATE TRIGGER messages_bucket_update
+            AFTER UPDATE OF channel, state, queued_at, sent_at, failed_at ON messages
+        BEGIN {remove} {add} END;
+        """,
     )
 
 
 def _m003_compliance(db: sqlite_utils.Database) -> None:
     # A message held by quiet hours stays 'queued' with a not_before time (UTC); the
     # sender skips it until then. Transactional sends are recorded as such.
-    db.executescript(
+    _run_script(
+        db,
         """
         ALTER TABLE messages ADD COLUMN not_before TEXT;
         ALTER TABLE messages ADD COLUMN transactional INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX messages_not_before ON messages(state, not_before);
-        """
+        """,
     )
 
 
@@ -263,10 +336,13 @@ def migrate(db: sqlite_utils.Database, file_path: Path | None) -> None:
 
     for number in range(current, len(MIGRATIONS)):
         try:
-            with db.conn:
-                MIGRATIONS[number](db)
-                db.execute(f"PRAGMA user_version = {number + 1}")
+            db.execute("BEGIN IMMEDIATE")
+            MIGRATIONS[number](db)
+            db.execute(f"PRAGMA user_version = {number + 1}")
+            db.execute("COMMIT")
         except sqlite3.Error as error:
+            if db.conn.in_transaction:
+                db.execute("ROLLBACK")
             where = f" A copy from before the upgrade is at {backup}." if backup else ""
             raise StorageError(
                 f"Duet could not upgrade its database.{where}", detail=str(error)
