@@ -1,17 +1,42 @@
 """Plan a send: for each contact and channel, render the message and decide.
 
-Pure rules, no I/O. The plan is shown before anything is sent: what goes out, what is
+Pure rules, no I/O (the caller passes the clock, consent and SMS history). The plan
+is shown before anything is sent: what goes out, what waits and until when, what is
 skipped and why (in plain words), how many SMS segments it costs and the estimate.
+
+The decisions, in order, for each SMS:
+
+1. no phone number, or a landline: skip;
+2. consent (``core.consent_rules``): after an opt-out no SMS at all; a marketing
+   SMS needs SMS consent (``opted_in``); a transactional one does not. In test mode
+   (the outbox) an SMS without consent still goes to the outbox with a note;
+3. merge-field problems, an empty or over-long body: skip;
+4. **opt-out wording**: when the contact had no SMS from the shop in the last 30
+   days and the body lacks opt-out wording, `` Reply STOP to opt out.`` is appended
+   and the segments are counted again;
+5. **quiet hours** (``core.quiet_hours``) in the recipient's time zone (contact, else
+   phone number, else shop) and the number's state or country: a marketing SMS
+   outside the allowed hours is *held* (action ``hold``) with ``not_before`` and a
+   reason such as ``held until 08:00 CST, Florida rule``; transactional SMS are
+   exempt. In test mode nothing is held: the SMS goes to the outbox with a note
+   saying when it would have gone out for real.
+
+And for each email: no address or an unsubscribed one: skip; merge problems or an
+empty message: skip; while the shop's postal address is not set, the email is held
+(no ``not_before``) and goes out once the address is set. A marketing email whose
+consent is unknown is allowed (CAN-SPAM is opt-out based) and the plan says so.
 """
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.core import segments
+from desktop_app.core import consent_rules, quiet_hours, segments, timezones
 from desktop_app.core import templates as core_templates
+from desktop_app.core.quiet_hours import RuleTable
 from desktop_app.core.templates import ShopInfo, TemplateText
 
 if TYPE_CHECKING:
@@ -20,22 +45,49 @@ if TYPE_CHECKING:
 CHANNELS = ("sms", "email")
 SEND = "send"
 SKIP = "skip"
+HOLD = "hold"
+
+HOLD_QUIET_HOURS = "quiet_hours"
+HOLD_ADDRESS = "address"
 
 NO_PHONE = "no phone number"
 LANDLINE = "phone is a landline"
-SMS_OPTED_OUT = "opted out of SMS"
-EMAIL_UNSUBSCRIBED = "unsubscribed from email"
+SMS_OPTED_OUT = consent_rules.SMS_OPTED_OUT
+NO_SMS_CONSENT = consent_rules.NO_SMS_CONSENT
+EMAIL_UNSUBSCRIBED = consent_rules.EMAIL_UNSUBSCRIBED
 NO_EMAIL = "no email address"
 EMPTY = "message is empty"
 NO_ADDRESS = "shop postal address not set in Settings"
 MERGE_PROBLEM = "merge field problem: "
+TOO_LONG_WITH_STOP = "too long once 'Reply STOP to opt out' is added: "
 
 LANDLINE_KINDS = frozenset({"fixed_line", "fixed line", "landline"})
 
 
 @dataclass(frozen=True)
 class PlannedMessage:
-    """One message of a plan: one contact on one channel, to send or to skip."""
+    """One message of a plan: one contact on one channel, to send, hold or skip.
+
+    Attributes:
+        contact_id: the contact.
+        channel: ``sms`` or ``email``.
+        to: the E.164 number or the address ("" when there is none).
+        body: the exact SMS text, or the email's plain-text part.
+        subject: the email's subject.
+        html: the email's HTML part.
+        segments: SMS segments of ``body``.
+        encoding: ``GSM-7`` or ``UCS-2`` for an SMS.
+        action: ``send``, ``hold`` (queued, waits) or ``skip``.
+        reason: why it is skipped or held, in plain words; else None.
+        cost: the SMS's estimated cost in dollars.
+        not_before: when held for quiet hours, the first moment it may go out
+            (aware, UTC); None otherwise.
+        hold_kind: ``quiet_hours`` or ``address`` when held, else None.
+        transactional: sent from a template the owner marked transactional.
+        note: something the owner should know about a message that goes out
+            (test mode, CAN-SPAM); never a skip reason.
+        stop_added: `` Reply STOP to opt out.`` was appended to ``body``.
+    """
 
     contact_id: int
     channel: str
@@ -48,11 +100,33 @@ class PlannedMessage:
     action: str = SEND
     reason: str | None = None
     cost: float = 0.0
+    not_before: datetime | None = None
+    hold_kind: str | None = None
+    transactional: bool = False
+    note: str | None = None
+    stop_added: bool = False
 
     @property
     def is_send(self) -> bool:
-        """Return True when this message will be sent."""
+        """Return True when this message will be sent now."""
         return self.action == SEND
+
+    @property
+    def is_hold(self) -> bool:
+        """Return True when this message is queued but waits (quiet hours, address)."""
+        return self.action == HOLD
+
+    @property
+    def is_queued(self) -> bool:
+        """Return True when this message goes into the queue (sent now or later)."""
+        return self.action in (SEND, HOLD)
+
+    @property
+    def not_before_text(self) -> str | None:
+        """Return ``not_before`` as UTC ISO 8601 text, as ``messages`` stores it."""
+        if self.not_before is None:
+            return None
+        return self.not_before.astimezone(UTC).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -64,25 +138,43 @@ class SendPlan:
     audience: dict[str, Any]
     price_per_segment: float
     transactional: bool = False
+    test_mode: bool = False
     messages: list[PlannedMessage] = field(default_factory=list)
 
     @property
     def to_send(self) -> dict[str, int]:
-        """Return how many messages go out, per channel."""
+        """Return how many messages go out now, per channel."""
         counts = Counter(m.channel for m in self.messages if m.is_send)
         return {channel: counts.get(channel, 0) for channel in CHANNELS}
 
     @property
+    def held(self) -> dict[str, int]:
+        """Return how many messages wait, per kind (``quiet_hours``, ``address``)."""
+        counts = Counter(m.hold_kind or "" for m in self.messages if m.is_hold)
+        return {kind: counts.get(kind, 0) for kind in (HOLD_QUIET_HOURS, HOLD_ADDRESS)}
+
+    @property
     def skipped(self) -> dict[str, int]:
         """Return how many messages are skipped, per reason, most common first."""
-        counts = Counter(m.reason or "" for m in self.messages if not m.is_send)
+        counts = Counter(m.reason or "" for m in self.messages if m.action == SKIP)
         return dict(counts.most_common())
 
     @property
+    def notes(self) -> dict[str, int]:
+        """Return the notes on messages that go out, with how many carry each."""
+        counts = Counter(m.note for m in self.messages if m.is_queued and m.note)
+        return dict(counts.most_common())
+
+    @property
+    def stop_added(self) -> int:
+        """Return how many SMS got `` Reply STOP to opt out.`` appended."""
+        return sum(1 for m in self.messages if m.is_queued and m.stop_added)
+
+    @property
     def total_segments(self) -> int:
-        """Return the SMS segments of every SMS that goes out."""
+        """Return the segments of every SMS that goes out, now or when allowed."""
         return sum(
-            m.segments for m in self.messages if m.is_send and m.channel == "sms"
+            m.segments for m in self.messages if m.is_queued and m.channel == "sms"
         )
 
     @property
@@ -93,8 +185,40 @@ class SendPlan:
     @property
     def worst_case_segments(self) -> int:
         """Return the most segments any one SMS of this plan takes."""
-        sizes = [m.segments for m in self.messages if m.is_send and m.channel == "sms"]
+        sizes = [
+            m.segments for m in self.messages if m.is_queued and m.channel == "sms"
+        ]
         return max(sizes, default=0)
+
+    def notice_lines(self) -> list[str]:
+        """Return the plan's compliance notes in plain words, one per line."""
+        lines: list[str] = []
+        held = self.held
+        if held[HOLD_QUIET_HOURS]:
+            lines.append(
+                f"{held[HOLD_QUIET_HOURS]} held for quiet hours, "
+                "sent automatically when allowed."
+            )
+        if held[HOLD_ADDRESS]:
+            lines.append(
+                f"{held[HOLD_ADDRESS]} emails held: {NO_ADDRESS}; "
+                "will send once the address is set in Settings."
+            )
+        if self.stop_added:
+            lines.append(
+                f"Added 'Reply STOP to opt out' for {self.stop_added} first-time "
+                "recipients (no SMS from the shop in the last 30 days)."
+            )
+        if self.transactional:
+            queued = sum(1 for m in self.messages if m.is_queued)
+            lines.append(
+                f"Transactional template: {queued} messages recorded as "
+                "transactional (exempt from quiet hours and marketing consent, "
+                "never from an opt-out)."
+            )
+        for note, count in self.notes.items():
+            lines.append(f"Note for {count}: {note}")
+        return lines
 
     def summary_text(self) -> str:
         """Return the plan in a few plain lines for the shop owner."""
@@ -105,6 +229,9 @@ class SendPlan:
             f"SMS segments: {self.total_segments} (at most {self.worst_case_segments} "
             f"per message), estimated cost ${self.estimated_cost:.2f}.",
         ]
+        if self.test_mode:
+            lines.append("Test mode: messages go to the local outbox only.")
+        lines += self.notice_lines()
         for reason, count in self.skipped.items():
             lines.append(f"Skipped {count}: {reason}")
         return "\n".join(lines)
@@ -115,11 +242,30 @@ class SendPlan:
             "template": self.template_name,
             "audience": self.audience,
             "to_send": self.to_send,
+            "held": self.held,
             "skipped": self.skipped,
+            "notes": self.notes,
+            "stop_added": self.stop_added,
+            "transactional": self.transactional,
+            "test_mode": self.test_mode,
             "segments": self.total_segments,
             "worst_case_segments": self.worst_case_segments,
             "estimated_cost": self.estimated_cost,
         }
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every message of one plan is judged against."""
+
+    shop: ShopInfo
+    shop_zone: str
+    price: float
+    transactional: bool
+    test_mode: bool
+    now: datetime
+    rules: RuleTable
+    last_sms_at: Mapping[int, datetime]
 
 
 def price_from_settings(settings: Mapping[str, str]) -> float:
@@ -145,39 +291,94 @@ def _merge_problem(problems: list[core_templates.TemplateProblem]) -> str:
     return MERGE_PROBLEM + "; ".join(str(problem) for problem in problems)
 
 
+def _sms_body(
+    contact: "Contact", body: str, ctx: _Context
+) -> tuple[str, bool, str | None]:
+    """Return the body to send, whether STOP wording was added, and any problem."""
+    problem = EMPTY if not body.strip() else segments.body_problem(body)
+    if problem:
+        return body, False, problem
+
+    last = ctx.last_sms_at.get(contact.id)
+    if consent_rules.has_stop_wording(body) or not consent_rules.needs_stop_notice(
+        last, ctx.now
+    ):
+        return body, False, None
+    longer = consent_rules.with_stop_notice(body)
+    problem = segments.body_problem(longer)
+    return longer, True, TOO_LONG_WITH_STOP + problem if problem else None
+
+
+def _quiet_hours(
+    contact: "Contact", to: str, ctx: _Context
+) -> quiet_hours.QuietDecision:
+    zone = timezones.recipient_zone(contact.timezone, to, ctx.shop_zone)
+    country, state = timezones.region_for_number(to)
+    return quiet_hours.decide(
+        ctx.now,
+        zone=zone.zone,
+        country=country,
+        state=state,
+        transactional=ctx.transactional,
+        rules=ctx.rules,
+    )
+
+
 def _plan_sms(
     contact: "Contact",
     status: str,
     rendered: core_templates.RenderedPair,
     problems: list[core_templates.TemplateProblem],
-    price: float,
+    ctx: _Context,
 ) -> PlannedMessage:
     to = contact.phone or ""
     if not to:
         return _skip(contact, "sms", "", NO_PHONE)
     if contact.phone_kind in LANDLINE_KINDS:
         return _skip(contact, "sms", to, LANDLINE)
-    # TODO: #6 marketing SMS needs "opted_in"; "unknown" consent is allowed for now.
-    if status == "opted_out":
-        return _skip(contact, "sms", to, SMS_OPTED_OUT)
+    consent = consent_rules.sms_consent(
+        status, transactional=ctx.transactional, test_mode=ctx.test_mode
+    )
+    if not consent.allowed:
+        return _skip(contact, "sms", to, consent.reason or NO_SMS_CONSENT)
     merge = [problem for problem in problems if problem.kind == "merge"]
     if merge:
         return _skip(contact, "sms", to, _merge_problem(merge))
 
-    body = rendered.sms_body
-    problem = EMPTY if not body.strip() else segments.body_problem(body)
+    body, stop_added, problem = _sms_body(contact, rendered.sms_body, ctx)
     if problem:
         return _skip(contact, "sms", to, problem)
     count = segments.count_segments(body)
-    return PlannedMessage(
+    message = PlannedMessage(
         contact_id=contact.id,
         channel="sms",
         to=to,
         body=body,
         segments=count.segments,
         encoding=count.encoding,
-        cost=round(count.segments * price, 6),
+        cost=round(count.segments * ctx.price, 6),
+        transactional=ctx.transactional,
+        note=consent.note,
+        stop_added=stop_added,
     )
+
+    decision = _quiet_hours(contact, to, ctx)
+    if decision.allowed:
+        return message
+    if ctx.test_mode:
+        note = f"test mode: would be {decision.reason} when sending for real"
+        return replace(message, note=_join_notes(message.note, note))
+    return replace(
+        message,
+        action=HOLD,
+        reason=decision.reason,
+        not_before=decision.next_allowed_utc,
+        hold_kind=HOLD_QUIET_HOURS,
+    )
+
+
+def _join_notes(first: str | None, second: str) -> str:
+    return f"{first}; {second}" if first else second
 
 
 def _plan_email(
@@ -185,20 +386,20 @@ def _plan_email(
     status: str,
     rendered: core_templates.RenderedPair,
     problems: list[core_templates.TemplateProblem],
-    shop: ShopInfo,
+    ctx: _Context,
 ) -> PlannedMessage:
     to = contact.email or ""
     if not to:
         return _skip(contact, "email", "", NO_EMAIL)
-    if status == "opted_out":
-        return _skip(contact, "email", to, EMAIL_UNSUBSCRIBED)
+    consent = consent_rules.email_consent(status, transactional=ctx.transactional)
+    if not consent.allowed:
+        return _skip(contact, "email", to, consent.reason or EMAIL_UNSUBSCRIBED)
     if problems:
         return _skip(contact, "email", to, _merge_problem(problems))
     if not rendered.email_text.strip() or not rendered.email_subject:
         return _skip(contact, "email", to, EMPTY)
-    # TODO: #6 hold emails until the address is set instead of skipping them.
-    if not shop.address:
-        return _skip(contact, "email", to, NO_ADDRESS)
+
+    waits = not ctx.shop.address.strip()
     return PlannedMessage(
         contact_id=contact.id,
         channel="email",
@@ -206,6 +407,11 @@ def _plan_email(
         body=rendered.email_text,
         subject=rendered.email_subject,
         html=rendered.email_html,
+        action=HOLD if waits else SEND,
+        reason=NO_ADDRESS if waits else None,
+        hold_kind=HOLD_ADDRESS if waits else None,
+        transactional=ctx.transactional,
+        note=consent.note,
     )
 
 
@@ -219,6 +425,10 @@ def build_plan(
     template_id: int | None = None,
     audience: Mapping[str, Any] | None = None,
     transactional: bool = False,
+    test_mode: bool = True,
+    now: datetime | None = None,
+    last_sms_at: Mapping[int, datetime] | None = None,
+    quiet_rules: RuleTable | None = None,
 ) -> SendPlan:
     """Plan one SMS and one email per contact.
 
@@ -232,18 +442,40 @@ def build_plan(
         template_id: the stored template's id, for the campaign row.
         audience: how the contacts were chosen, e.g. ``{"tag": "vip"}``.
         transactional: the template is a receipt or notice, not marketing.
+        test_mode: the messages go to the local test outbox. SMS without consent
+            and SMS outside quiet hours then go out with a note instead of being
+            skipped or held. Callers sending for real must pass False.
+        now: the planning time (aware); defaults to the current time.
+        last_sms_at: per contact, when the shop last sent it an SMS; a contact
+            missing here counts as never texted (opt-out wording is added).
+        quiet_rules: the quiet-hours table; defaults to the shipped one.
 
     Returns:
         The plan, with one message per contact and channel.
+
+    Raises:
+        ValidationError: a recipient's time zone is needed from the shop and
+            ``shop.timezone`` is not a time zone name.
     """
-    shop = ShopInfo.from_settings(settings)
+    # TODO: #5 make test_mode required once plan_send passes whether the outbox is used.
     price = price_from_settings(settings)
+    ctx = _Context(
+        shop=ShopInfo.from_settings(settings),
+        shop_zone=settings.get("shop.timezone", "") or "UTC",
+        price=price,
+        transactional=transactional,
+        test_mode=test_mode,
+        now=now or datetime.now(UTC),
+        rules=quiet_rules or quiet_hours.load_rules(),
+        last_sms_at=last_sms_at or {},
+    )
     plan = SendPlan(
         template_name=template_name,
         template_id=template_id,
         audience=dict(audience or {}),
         price_per_segment=price,
         transactional=transactional,
+        test_mode=test_mode,
     )
     sms_consent = consent.get("sms", {})
     email_consent = consent.get("email", {})
@@ -259,12 +491,14 @@ def build_plan(
         problems = checked[extra]
         sms_problems = [p for p in problems if p.field == core_templates.SMS_FIELD]
         email_problems = [p for p in problems if p.field != core_templates.SMS_FIELD]
-        rendered = core_templates.render_pair(template, contact.merge_values(), shop)
+        rendered = core_templates.render_pair(
+            template, contact.merge_values(), shop=ctx.shop
+        )
 
         status = sms_consent.get(contact.id, "unknown")
-        plan.messages.append(_plan_sms(contact, status, rendered, sms_problems, price))
+        plan.messages.append(_plan_sms(contact, status, rendered, sms_problems, ctx))
         status = email_consent.get(contact.id, "unknown")
         plan.messages.append(
-            _plan_email(contact, status, rendered, email_problems, shop)
+            _plan_email(contact, status, rendered, email_problems, ctx)
         )
     return plan

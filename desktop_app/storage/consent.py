@@ -1,13 +1,42 @@
-"""The consent ledger: one row per change, per contact and channel, never deleted."""
+"""The consent ledger: one row per change, per contact and channel, never deleted.
 
+The current status of a contact on a channel is its newest row. Every row says where
+it came from (``import`` with file and row, ``reply`` with the reply's text,
+``manual`` with the owner's note, ``email`` for an unsubscribe mail) and when.
+"""
+
+import csv
+import logging
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Final
 
 import sqlite_utils
 
+from desktop_app.errors import StorageError, ValidationError
 from desktop_app.storage.database import utc_now
+
+logger = logging.getLogger(__name__)
 
 CHANNELS = ("sms", "email")
 STATUSES = ("opted_in", "opted_out", "unknown")
+MANUAL: Final = "manual"
+
+LEDGER_COLUMNS: Final = (
+    "id",
+    "contact_id",
+    "contact_name",
+    "phone",
+    "email",
+    "channel",
+    "status",
+    "source",
+    "evidence",
+    "import_id",
+    "created_at",
+)
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 def record_consent(
@@ -80,3 +109,117 @@ def consent_history(
     return list(
         db.query("SELECT * FROM consent WHERE contact_id = ? ORDER BY id", [contact_id])
     )
+
+
+def set_consent_manually(
+    db: sqlite_utils.Database, contact_id: int, channel: str, status: str, note: str
+) -> int:
+    """Record a consent change the owner makes by hand, with their note.
+
+    An opt-out is never undone silently: moving a contact away from ``opted_out``
+    (back to ``opted_in`` or to ``unknown``) needs a note saying why, e.g. "asked
+    in the shop on 3 May, signed the form". The evidence keeps the old status.
+
+    Args:
+        contact_id: the contact.
+        channel: ``sms`` or ``email``.
+        status: ``opted_in``, ``opted_out`` or ``unknown``.
+        note: the owner's reason; required when undoing an opt-out.
+
+    Returns:
+        The new ledger row's id.
+
+    Raises:
+        ValidationError: unknown contact, channel or status, or a missing note.
+    """
+    if channel not in CHANNELS:
+        raise ValidationError(f"Channel: '{channel}' is not sms or email.")
+    if status not in STATUSES:
+        known = ", ".join(STATUSES)
+        raise ValidationError(f"Status: '{status}' is not one of {known}.")
+    exists = db.execute("SELECT 1 FROM contacts WHERE id = ?", [contact_id]).fetchone()
+    if exists is None:
+        raise ValidationError(f"There is no contact number {contact_id}.")
+
+    note = " ".join(note.split())
+    before = current_consent(db, contact_id, channel)
+    if before == "opted_out" and status != "opted_out" and not note:
+        raise ValidationError(
+            f"Note: contact {contact_id} opted out of {channel}. Say why the opt-out "
+            "no longer applies (for example, when and how they asked to join again)."
+        )
+
+    evidence = f"manual change from {before} to {status}"
+    evidence += f": {note}" if note else " (no note)"
+    row_id = record_consent(
+        db, contact_id, channel, status, source=MANUAL, evidence=evidence
+    )
+    logger.info(
+        "consent of contact %d on %s set to %s by hand", contact_id, channel, status
+    )
+    return row_id
+
+
+def excel_safe(value: object) -> str:
+    """Return a CSV cell a spreadsheet will show as text, never run as a formula.
+
+    Args:
+        value: the stored value (None becomes "").
+
+    Returns:
+        The text, with ``'`` put first when it starts with ``= + - @``, a tab or a
+        carriage return.
+    """
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def ledger_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Return every ledger row with the contact's name, phone and email, oldest first.
+
+    Returns:
+        Dicts keyed by :data:`LEDGER_COLUMNS`.
+    """
+    sql = (
+        "SELECT consent.id, consent.contact_id,"
+        " coalesce(nullif(contacts.full_name, ''),"
+        "  trim(coalesce(contacts.first_name, '') || ' ' ||"
+        "  coalesce(contacts.last_name, ''))) AS contact_name,"
+        " contacts.phone, contacts.email, consent.channel, consent.status,"
+        " consent.source, consent.evidence, consent.import_id, consent.created_at"
+        " FROM consent LEFT JOIN contacts ON contacts.id = consent.contact_id"
+        " ORDER BY consent.id"
+    )
+    return list(db.query(sql))
+
+
+def export_ledger_csv(db: sqlite_utils.Database, path: Path) -> int:
+    """Write the whole consent ledger to a CSV file, as proof of consent.
+
+    The file is UTF-8 with a byte-order mark so Excel reads accents right; a cell
+    that a spreadsheet would run as a formula is written with a leading ``'``
+    (see :func:`excel_safe`). The database keeps its values unchanged.
+
+    Args:
+        path: the CSV file to write (replaced if it exists).
+
+    Returns:
+        How many ledger rows were written.
+
+    Raises:
+        StorageError: the file cannot be written.
+    """
+    rows = ledger_rows(db)
+    try:
+        with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(LEDGER_COLUMNS)
+            for row in rows:
+                writer.writerow([excel_safe(row[name]) for name in LEDGER_COLUMNS])
+    except OSError as error:
+        raise StorageError(
+            f"Duet could not write the consent ledger to {path}.",
+            detail=str(error),
+        ) from error
+    logger.info("consent ledger exported: %d rows", len(rows))
+    return len(rows)

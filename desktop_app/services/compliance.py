@@ -1,0 +1,600 @@
+"""Compliance use cases: consent changes, proof, the opt-out deadline, JOIN at the counter.
+
+* :func:`change_consent` and :func:`consent_overview` wrap the ledger for the window
+  and the command line; :func:`export_ledger` writes it as CSV for proof.
+* :func:`opt_out_sla_report` lists each revocation, when Duet saw it and when it took
+  effect, in business days (the rule: within 10; Duet: at the next sync).
+* :func:`make_join_sign` draws a counter sign (PNG or PDF) whose QR code opens the
+  phone's messaging app with the shop's number and the JOIN keyword;
+  :func:`handle_join_reply` is what the sync calls for such a reply.
+* :func:`unsubscribe_secret`, :func:`list_unsubscribe_header` and
+  :func:`last_sms_times` give the sender and the planner what the rules in
+  ``core.consent_rules`` need.
+"""
+
+import json
+import logging
+import re
+import secrets
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+import qrcode
+import qrcode.constants
+import sqlite_utils
+
+from desktop_app.core import consent_rules, optout
+from desktop_app.core.phones import parse_phone
+from desktop_app.errors import StorageError, ValidationError
+from desktop_app.storage import consent as consent_store
+from desktop_app.storage import settings as settings_store
+from desktop_app.storage.database import utc_now
+
+logger = logging.getLogger(__name__)
+
+SECRET_KEY: Final = "_unsubscribe.secret"
+JOIN_TAG: Final = "joined by SMS"
+REVOCATION_EVENTS: Final = {"opt_out": "sms", "unsubscribe": "email"}
+# Consent rows that record a customer's earlier choice, not a new revocation.
+_NOT_REVOCATIONS: Final = ("import",)
+_KEYWORD: Final = re.compile(r"^[A-Z0-9]{2,20}$")
+_SIGN_FORMATS: Final = (".png", ".pdf")
+
+
+# --- consent ledger ------------------------------------------------------------------
+
+
+def change_consent(
+    db: sqlite_utils.Database, contact_id: int, channel: str, status: str, note: str
+) -> dict[str, Any]:
+    """Change a contact's consent by hand and return the new ledger row.
+
+    Args:
+        contact_id: the contact.
+        channel: ``sms`` or ``email``.
+        status: ``opted_in``, ``opted_out`` or ``unknown``.
+        note: the owner's reason; required when undoing an opt-out.
+
+    Returns:
+        The ledger row as stored.
+
+    Raises:
+        ValidationError: see ``storage.consent.set_consent_manually``.
+    """
+    row_id = consent_store.set_consent_manually(db, contact_id, channel, status, note)
+    return dict(db["consent"].get(row_id))
+
+
+def consent_overview(db: sqlite_utils.Database, contact_id: int) -> dict[str, Any]:
+    """Return a contact's current consent per channel and its whole history.
+
+    Args:
+        contact_id: the contact.
+
+    Returns:
+        ``{"contact_id", "current": {channel: status}, "history": [rows]}``.
+
+    Raises:
+        ValidationError: no contact has that id.
+    """
+    exists = db.execute("SELECT 1 FROM contacts WHERE id = ?", [contact_id]).fetchone()
+    if exists is None:
+        raise ValidationError(f"There is no contact number {contact_id}.")
+    return {
+        "contact_id": contact_id,
+        "current": {
+            channel: consent_store.current_consent(db, contact_id, channel)
+            for channel in consent_store.CHANNELS
+        },
+        "history": consent_store.consent_history(db, contact_id),
+    }
+
+
+def export_ledger(db: sqlite_utils.Database, path: Path) -> int:
+    """Write the consent ledger to ``path`` as Excel-safe CSV.
+
+    Args:
+        path: the CSV file.
+
+    Returns:
+        The number of ledger rows written.
+
+    Raises:
+        StorageError: the file cannot be written.
+    """
+    return consent_store.export_ledger_csv(db, path)
+
+
+# --- the opt-out deadline --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """One withdrawal of consent and how fast Duet honoured it.
+
+    Attributes:
+        contact_id: who withdrew.
+        channel: ``sms`` or ``email``.
+        source: how it came (``reply``, ``provider``, ``email``, ``manual``...).
+        evidence: the reply text or other proof.
+        seen_at: when Duet saw the request (UTC ISO text).
+        effective_at: when the ledger recorded the opt-out, or None while pending.
+        business_days: weekdays from seen to effective (or to now while pending).
+        within_deadline: True when ``business_days`` is at most the deadline.
+    """
+
+    contact_id: int | None
+    channel: str
+    source: str
+    evidence: str
+    seen_at: str
+    effective_at: str | None
+    business_days: int
+    within_deadline: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the revocation as JSON."""
+        return {
+            "contact_id": self.contact_id,
+            "channel": self.channel,
+            "source": self.source,
+            "evidence": self.evidence,
+            "seen_at": self.seen_at,
+            "effective_at": self.effective_at,
+            "business_days": self.business_days,
+            "within_deadline": self.within_deadline,
+        }
+
+
+@dataclass
+class SlaReport:
+    """Every revocation with the time it took to honour it."""
+
+    deadline_business_days: int
+    revocations: list[Revocation] = field(default_factory=list)
+
+    @property
+    def late(self) -> list[Revocation]:
+        """Return the revocations past the deadline."""
+        return [r for r in self.revocations if not r.within_deadline]
+
+    @property
+    def pending(self) -> list[Revocation]:
+        """Return the revocations seen but not yet recorded in the ledger."""
+        return [r for r in self.revocations if r.effective_at is None]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the report as JSON."""
+        return {
+            "deadline_business_days": self.deadline_business_days,
+            "count": len(self.revocations),
+            "late": len(self.late),
+            "pending": len(self.pending),
+            "revocations": [r.to_json() for r in self.revocations],
+        }
+
+    def summary_text(self) -> str:
+        """Return the report in plain lines."""
+        lines = [
+            f"{len(self.revocations)} opt-outs; rule: honoured within "
+            f"{self.deadline_business_days} business days (Duet: at the next sync). "
+            f"{len(self.late)} late, {len(self.pending)} pending."
+        ]
+        for r in self.revocations:
+            effect = r.effective_at or "not yet"
+            lines.append(
+                f"contact {r.contact_id} {r.channel} ({r.source}): seen {r.seen_at}, "
+                f"in effect {effect}, {r.business_days} business days"
+                + ("" if r.within_deadline else " - LATE")
+            )
+        return "\n".join(lines)
+
+
+def _parse_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _shop_zone(db: sqlite_utils.Database) -> ZoneInfo:
+    try:
+        return ZoneInfo(settings_store.get_setting(db, "shop.timezone"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _event_seen(row: dict[str, Any]) -> str:
+    """Return when the request behind an event arrived (its data, else the row)."""
+    try:
+        data = json.loads(row["data"] or "{}")
+    except json.JSONDecodeError:
+        data = {}
+    received = data.get("received_at") if isinstance(data, dict) else None
+    if isinstance(received, str):
+        try:
+            return _parse_time(received).astimezone(UTC).isoformat(timespec="seconds")
+        except ValueError:
+            pass
+    return str(row["created_at"])
+
+
+def _revocation_events(
+    db: sqlite_utils.Database,
+) -> dict[tuple[int | None, str], list[dict[str, Any]]]:
+    events: dict[tuple[int | None, str], list[dict[str, Any]]] = defaultdict(list)
+    rows = db.query(
+        "SELECT * FROM events WHERE kind IN ('opt_out', 'unsubscribe') ORDER BY id"
+    )
+    for row in rows:
+        channel = REVOCATION_EVENTS[row["kind"]]
+        try:
+            data = json.loads(row["data"] or "{}")
+        except json.JSONDecodeError:
+            data = {}
+        if isinstance(data, dict) and data.get("channel") in consent_store.CHANNELS:
+            channel = data["channel"]
+        events[(row["contact_id"], channel)].append({**row, "seen": _event_seen(row)})
+    return events
+
+
+def opt_out_sla_report(
+    db: sqlite_utils.Database, *, now: datetime | None = None
+) -> SlaReport:
+    """List each revocation, when it was seen and when it took effect.
+
+    A revocation is an opt-out or unsubscribe in the ledger (except rows an import
+    copied from a file), matched to the earliest ``opt_out`` / ``unsubscribe``
+    event before it for the same contact and channel; the event's
+    ``data.received_at`` (else its time) is when it was seen. An event with no
+    ledger row after it is pending and counts business days up to ``now``, unless
+    the contact is opted out already (a repeated STOP).
+    Business days are Monday to Friday in the shop's time zone; public holidays
+    are counted as business days, which errs on the strict side.
+
+    Args:
+        now: the time to count pending revocations to; defaults to the clock.
+
+    Returns:
+        The report, oldest first.
+    """
+    zone = _shop_zone(db)
+    now = now or datetime.now(UTC)
+    deadline = consent_rules.OPT_OUT_SLA_BUSINESS_DAYS
+    events = _revocation_events(db)
+
+    def local_day(text: str) -> date:
+        return _parse_time(text).astimezone(zone).date()
+
+    report = SlaReport(deadline_business_days=deadline)
+    rows = db.query(
+        "SELECT * FROM consent WHERE status = 'opted_out' AND source NOT IN (?)"
+        " ORDER BY id",
+        list(_NOT_REVOCATIONS),
+    )
+    for row in rows:
+        waiting = events.get((row["contact_id"], row["channel"]), [])
+        effective = str(row["created_at"])
+        earlier = [e for e in waiting if e["seen"] <= effective]
+        seen = earlier[0]["seen"] if earlier else effective
+        for event in earlier:
+            waiting.remove(event)
+        days = consent_rules.business_days_between(
+            local_day(seen), local_day(effective)
+        )
+        report.revocations.append(
+            Revocation(
+                row["contact_id"], row["channel"], row["source"], row["evidence"],
+                seen, effective, days, days <= deadline,
+            )
+        )  # fmt: skip
+
+    today = now.astimezone(zone).date()
+    current = {
+        channel: consent_store.consent_map(db, None, channel)
+        for channel in consent_store.CHANNELS
+    }
+    for (contact_id, channel), left in events.items():
+        if current[channel].get(contact_id or 0) == "opted_out":
+            continue  # a repeat request from someone already opted out
+        for event in left:
+            days = consent_rules.business_days_between(local_day(event["seen"]), today)
+            report.revocations.append(
+                Revocation(
+                    contact_id, channel, event["kind"], event["body"], event["seen"],
+                    None, days, days <= deadline,
+                )
+            )  # fmt: skip
+    report.revocations.sort(key=lambda r: r.seen_at)
+    logger.debug("opt-out report: %d revocations", len(report.revocations))
+    return report
+
+
+# --- unsubscribe tokens and SMS history -------------------------------------------------
+
+
+def unsubscribe_secret(db: sqlite_utils.Database) -> str:
+    """Return the shop's secret for unsubscribe tokens, creating it on first use.
+
+    The secret is random, kept in the settings table under ``_unsubscribe.secret``
+    (an internal key ``settings show`` does not list), and never logged.
+
+    Returns:
+        The secret.
+    """
+    row = db.execute(
+        "SELECT value FROM settings WHERE key = ?", [SECRET_KEY]
+    ).fetchone()
+    if row is not None and row[0]:
+        return str(row[0])
+    secret = secrets.token_urlsafe(32)
+    with db.conn:
+        db["settings"].upsert({"key": SECRET_KEY, "value": secret}, pk="key")
+    return secret
+
+
+def list_unsubscribe_header(
+    db: sqlite_utils.Database, contact_id: int, shop_email: str
+) -> str | None:
+    """Return the ``List-Unsubscribe`` value for an email to one contact.
+
+    Args:
+        contact_id: the recipient.
+        shop_email: the ``shop.email`` setting, where unsubscribe mails go.
+
+    Returns:
+        ``<mailto:SHOP?subject=unsubscribe%20TOKEN>``, or None without a shop email.
+    """
+    if not shop_email.strip():
+        return None
+    token = consent_rules.unsubscribe_token(contact_id, unsubscribe_secret(db))
+    return f"<mailto:{shop_email.strip()}?subject={quote('unsubscribe ' + token)}>"
+
+
+def last_sms_times(
+    db: sqlite_utils.Database, contact_ids: list[int] | None = None
+) -> dict[int, datetime]:
+    """Return, per contact, when the shop last sent it an SMS that went out.
+
+    Args:
+        contact_ids: the contacts to look up; None for everyone.
+
+    Returns:
+        Contact id to the latest ``sent_at`` (aware, UTC) of a sent or delivered SMS.
+    """
+    rows = db.execute(
+        "SELECT contact_id, max(sent_at) FROM messages WHERE channel = 'sms'"
+        " AND state IN ('sent', 'delivered') AND sent_at IS NOT NULL"
+        " AND contact_id IS NOT NULL GROUP BY contact_id"
+    ).fetchall()
+    wanted = None if contact_ids is None else set(contact_ids)
+    return {
+        int(contact_id): _parse_time(sent_at)
+        for contact_id, sent_at in rows
+        if wanted is None or contact_id in wanted
+    }
+
+
+# --- JOIN at the counter -------------------------------------------------------------
+
+
+def _e164(number: str, region: str) -> str:
+    result = parse_phone(number, region)
+    if not result.plausible or not result.e164:
+        raise ValidationError(f"Shop number: '{number}' is not a phone number.")
+    return result.e164
+
+
+def join_uri(number: str, keyword: str = "JOIN") -> str:
+    """Return the ``sms:`` link a QR code carries: the number and the keyword.
+
+    Args:
+        number: the shop's SMS number in E.164 form.
+        keyword: the word customers send.
+
+    Returns:
+        E.g. ``sms:+15550100100?body=JOIN`` (RFC 5724).
+    """
+    return f"sms:{number}?body={quote(keyword)}"
+
+
+def _qr_matrix(text: str) -> list[list[bool]]:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    code.add_data(text)
+    code.make(fit=True)
+    return [list(row) for row in code.get_matrix()]
+
+
+def make_join_sign(
+    shop_name: str, number: str, out_path: Path, *, keyword: str = "JOIN"
+) -> Path:
+    """Draw a counter sign: a QR code that opens a text to the shop with JOIN.
+
+    The sign (US Letter) carries the shop's name, the QR code, "Text JOIN to
+    <number>" for those who type it, and the disclosures a sign-up needs
+    (frequency, rates, STOP and HELP).
+
+    Args:
+        shop_name: the shop's name, printed at the top.
+        number: the shop's SMS number (E.164, or national US form).
+        out_path: the file to write; ``.png`` or ``.pdf``.
+        keyword: the word customers send (letters and digits).
+
+    Returns:
+        ``out_path``.
+
+    Raises:
+        ValidationError: no shop name, a bad number or keyword, an unknown file
+            type, or the file cannot be written.
+    """
+    out_path = Path(out_path)
+    suffix = out_path.suffix.lower()
+    if suffix not in _SIGN_FORMATS:
+        raise ValidationError(f"{out_path.name}: the sign is saved as .png or .pdf.")
+    if not shop_name.strip():
+        raise ValidationError("Settings, field 'Shop name': the sign needs a name.")
+    keyword = keyword.strip().upper()
+    if not _KEYWORD.match(keyword):
+        raise ValidationError(f"Keyword: '{keyword}' must be 2-20 letters or digits.")
+    e164 = _e164(number, "US")
+
+    figure = _sign_figure(shop_name.strip(), e164, keyword)
+    try:
+        figure.savefig(out_path, format=suffix[1:], dpi=150)
+    except OSError as error:
+        raise ValidationError(
+            f"{out_path}: the sign could not be saved ({error.strerror})."
+        ) from error
+    logger.info("JOIN sign saved as %s", suffix[1:].upper())
+    return out_path
+
+
+def _sign_figure(shop_name: str, e164: str, keyword: str) -> Any:
+    from matplotlib.figure import Figure
+
+    shown = phonenumbers.format_number(
+        phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.NATIONAL
+    )
+    figure = Figure(figsize=(8.5, 11))
+    figure.text(0.5, 0.92, shop_name, ha="center", va="center", fontsize=34,
+                weight="bold")  # fmt: skip
+    figure.text(0.5, 0.85, "Join our text list", ha="center", fontsize=22)
+
+    axes = figure.add_axes((0.2, 0.3, 0.6, 0.5))
+    axes.imshow(
+        _qr_matrix(join_uri(e164, keyword)), cmap="binary", interpolation="nearest"
+    )
+    axes.set_axis_off()
+
+    figure.text(
+        0.5, 0.24, f"Scan with your phone camera, or text {keyword} to {shown}",
+        ha="center", fontsize=16,
+    )  # fmt: skip
+    disclosure = (
+        f"By texting {keyword} you agree to receive marketing texts from "
+        f"{shop_name}.\nMessage frequency varies. Msg & data rates may apply. "
+        "Consent is not a condition of purchase.\nReply STOP to opt out, HELP "
+        "for help."
+    )
+    figure.text(0.5, 0.12, disclosure, ha="center", fontsize=11, linespacing=1.6)
+    return figure
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    """What a JOIN reply did.
+
+    Attributes:
+        contact_id: the contact who joined.
+        created: True when the reply created the contact.
+        consent_id: the ledger row recording the opt-in (None when the same
+            message was handled before).
+    """
+
+    contact_id: int
+    created: bool
+    consent_id: int | None
+
+
+def _contact_by_phone(db: sqlite_utils.Database, e164: str) -> int | None:
+    row = db.execute(
+        "SELECT id FROM contacts WHERE phone = ? OR EXISTS (SELECT 1 FROM"
+        " json_each(contacts.phones) WHERE json_extract(value, '$.e164') = ?)"
+        " ORDER BY id LIMIT 1",
+        [e164, e164],
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def _new_joined_contact(db: sqlite_utils.Database, e164: str, now: str) -> int:
+    entry = {"e164": e164, "raw": e164, "label": "sms", "kind": "mobile",
+             "extension": None, "valid": True, "warning": None}  # fmt: skip
+    table = db["contacts"]
+    table.insert(
+        {
+            "phone": e164,
+            "phone_kind": "mobile",
+            "phones": json.dumps([entry]),
+            "tags": json.dumps([JOIN_TAG]),
+            "created_at": now,
+            "updated_at": now,
+        }
+    )
+    return int(table.last_pk)  # type: ignore[arg-type]
+
+
+def handle_join_reply(
+    db: sqlite_utils.Database,
+    from_number: str,
+    body: str,
+    sid: str,
+    received_at: str,
+) -> JoinResult | None:
+    """Record an SMS opt-in reply (JOIN, START...): contact, consent and evidence.
+
+    The sync calls this for each inbound reply. A reply that is not an opt-in
+    keyword returns None and changes nothing. An unknown number becomes a new
+    contact tagged ``joined by SMS``. The ledger row's evidence quotes the reply,
+    its message SID and time; an ``opt_in`` event keeps the reply. The same SID
+    handled twice records nothing new.
+
+    Args:
+        from_number: the sender's number as the provider gives it (E.164).
+        body: the reply's text.
+        sid: the provider's message id (Twilio ``SM...``).
+        received_at: when the provider received it (ISO 8601).
+
+    Returns:
+        What was recorded, or None for a reply that is not an opt-in.
+
+    Raises:
+        ValidationError: ``from_number`` is not a phone number.
+    """
+    verdict = optout.classify_reply_detailed(body)
+    if verdict.kind is not optout.ReplyKind.OPT_IN:
+        return None
+    region = settings_store.get_setting(db, "phones.default_region")
+    e164 = _e164(from_number, region)
+
+    seen = db.execute(
+        "SELECT contact_id FROM events WHERE kind = 'opt_in' AND"
+        " json_extract(data, '$.sid') = ?",
+        [sid],
+    ).fetchone()
+    if seen is not None and seen[0] is not None:
+        return JoinResult(int(seen[0]), False, None)
+
+    now = utc_now()
+    quoted = " ".join(body.split())[:160]
+    evidence = f"SMS reply '{quoted}' (message {sid}, received {received_at})"
+    try:
+        with db.conn:
+            contact_id = _contact_by_phone(db, e164)
+            created = contact_id is None
+            if contact_id is None:
+                contact_id = _new_joined_contact(db, e164, now)
+            consent_id = consent_store.record_consent(
+                db, contact_id, "sms", "opted_in", source="reply", evidence=evidence
+            )
+            db["events"].insert(
+                {
+                    "kind": "opt_in",
+                    "contact_id": contact_id,
+                    "body": body,
+                    "data": json.dumps(
+                        {"sid": sid, "received_at": received_at, "channel": "sms"}
+                    ),
+                    "created_at": now,
+                }
+            )
+    except sqlite3.Error as error:
+        raise StorageError(
+            "Duet could not record the opt-in reply.", detail=str(error)
+        ) from error
+    logger.info("SMS opt-in recorded for contact %d (new: %s)", contact_id, created)
+    return JoinResult(contact_id, created, consent_id)
