@@ -2,14 +2,16 @@
 
 Until credentials are entered, Duet sends here. Each SMS becomes a ``.txt`` file in
 ``outbox/sms`` and each email a real RFC 5322 ``.eml`` file (plain text and HTML
-alternatives, ``List-Unsubscribe``) in ``outbox/email``, which any mail program opens.
-Files are written under a temporary name and renamed, so none is ever half written.
+alternatives, inline QR images, ``List-Unsubscribe``) in ``outbox/email``, which any
+mail program opens. Files are written under a temporary name and renamed, so none is
+ever half written.
 """
 
 import itertools
 import logging
 import os
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -17,6 +19,8 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 
 from desktop_app import paths
+from desktop_app.core import qr
+from desktop_app.core.qr import InlineImage
 from desktop_app.errors import ProviderUnavailable, RecipientRejected
 from desktop_app.providers.base import OutgoingEmail, Senders, SendReceipt
 
@@ -89,11 +93,20 @@ class OutboxSms:
         """Nothing to release."""
 
 
-def build_email_message(email: OutgoingEmail) -> EmailMessage:
+def build_email_message(
+    email: OutgoingEmail, *, images: Sequence[InlineImage] = ()
+) -> EmailMessage:
     """Build the RFC 5322 message for ``email``: plain text with an HTML alternative.
+
+    With images the HTML part becomes ``multipart/related``: the HTML first, then
+    each image as an inline part whose Content-ID the HTML names in ``cid:``.
 
     Args:
         email: the rendered email.
+        images: inline images (QR codes) the HTML shows. When empty, the email's
+            own ``inline_images`` are used if it carries that field, else the QR
+            codes its HTML points at are drawn again from their ``data-qr`` value.
+            Ignored when the email has no HTML.
 
     Returns:
         The message, with From, To, Subject, Date, Message-ID and List-Unsubscribe.
@@ -110,9 +123,40 @@ def build_email_message(email: OutgoingEmail) -> EmailMessage:
         message[key] = value
 
     message.set_content(email.text)
-    if email.html:
-        message.add_alternative(email.html, subtype="html")
+    if not email.html:
+        return message
+    message.add_alternative(email.html, subtype="html")
+    add_inline_images(message, images or _carried_images(email))
     return message
+
+
+def add_inline_images(message: EmailMessage, images: Sequence[InlineImage]) -> None:
+    """Attach ``images`` to the HTML part of ``message`` as ``multipart/related``.
+
+    Args:
+        message: a message whose last part is the HTML alternative (as
+            ``build_email_message`` and the SMTP provider build it).
+        images: the images the HTML names with ``cid:``; nothing happens when empty.
+    """
+    if not images:
+        return
+    html_part = message.get_payload()[-1]
+    for image in images:
+        html_part.add_related(
+            image.png,
+            maintype="image",
+            subtype="png",
+            cid=f"<{image.cid}>",
+            disposition="inline",
+            filename=f"{image.cid.partition('@')[0]}.png",
+        )
+
+
+def _carried_images(email: OutgoingEmail) -> tuple[InlineImage, ...]:
+    """The images an email carries, or else the QR codes its HTML points at."""
+    # TODO: #4 read the field directly once OutgoingEmail.inline_images exists.
+    carried = tuple(getattr(email, "inline_images", ()))
+    return carried or qr.inline_images_in_html(email.html)
 
 
 class OutboxEmail:

@@ -1,14 +1,23 @@
 """The test outbox writes real files: text for SMS, RFC 5322 .eml for email."""
 
 import email
+import email.message
 import email.policy
 from pathlib import Path
 
 import pytest
 
+from desktop_app.core import qr
+from desktop_app.core.templates import ShopInfo, render_pair
 from desktop_app.errors import ProviderUnavailable, RecipientRejected
 from desktop_app.providers.base import OutgoingEmail
-from desktop_app.providers.outbox import OutboxEmail, OutboxSms, outbox_senders
+from desktop_app.providers.outbox import (
+    OutboxEmail,
+    OutboxSms,
+    build_email_message,
+    outbox_senders,
+)
+from desktop_app.storage.templates import Template
 
 
 def test_sms_becomes_a_text_file(data_dir: Path) -> None:
@@ -102,3 +111,78 @@ def test_email_to_a_non_address_is_rejected(tmp_path: Path) -> None:
         OutboxEmail(tmp_path).send_email(
             OutgoingEmail(to="nobody", subject="s", text="t", html="")
         )
+
+
+def _parse(path: Path) -> email.message.EmailMessage:
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert isinstance(message, email.message.EmailMessage)
+    return message
+
+
+def _qr_email(html: str) -> OutgoingEmail:
+    return OutgoingEmail(
+        to="ana@example.com",
+        subject="Your coupon",
+        text="Scan code: SAVE10\n",
+        html=html,
+        from_address="shop@example.com",
+    )
+
+
+def test_build_email_message_puts_images_in_a_related_part(tmp_path: Path) -> None:
+    image = qr.qr_image("SAVE10")
+    html = f'<p>Your coupon</p><p><img src="cid:{image.cid}" alt="{image.alt}"></p>'
+    message = build_email_message(_qr_email(html), images=[image])
+    path = tmp_path / "m.eml"
+    path.write_bytes(message.as_bytes(policy=email.policy.SMTP))
+
+    parsed = _parse(path)
+
+    assert parsed.get_content_type() == "multipart/alternative"
+    plain, related = parsed.iter_parts()
+    assert plain.get_content_type() == "text/plain"
+    assert related.get_content_type() == "multipart/related"
+    html_part, png_part = related.iter_parts()
+    assert html_part.get_content_type() == "text/html"
+    assert png_part.get_content_type() == "image/png"
+    assert png_part["Content-ID"] == f"<{image.cid}>"
+    assert png_part.get_content_disposition() == "inline"
+    assert png_part.get_content() == image.png
+    assert f'src="cid:{image.cid}"' in html_part.get_content()
+    assert parsed.get_body(("html",)) is not None
+    assert "Scan code: SAVE10" in parsed.get_body(("plain",)).get_content()
+
+
+def test_outbox_email_rebuilds_qr_images_from_rendered_html(tmp_path: Path) -> None:
+    template = Template(
+        id=1,
+        name="coupon",
+        sms_body="Your coupon is in your inbox",
+        email_subject="Your coupon",
+        email_body="Show this at the till:\n\n{qr:SAVE10}",
+        transactional=False,
+        created_at="",
+        updated_at="",
+    )
+    pair = render_pair(template, {}, ShopInfo(name="Shop", address="1 Example St"))
+    outgoing = OutgoingEmail(
+        to="ana@example.com",
+        subject=pair.email_subject,
+        text=pair.email_text,
+        html=pair.email_html,
+    )
+
+    receipt = OutboxEmail(tmp_path).send_email(outgoing)
+
+    parsed = _parse(tmp_path / receipt.provider_id)
+    images = [p for p in parsed.walk() if p.get_content_type() == "image/png"]
+    assert [p["Content-ID"] for p in images] == [f"<{pair.images[0].cid}>"]
+    assert images[0].get_content() == pair.images[0].png
+    html = parsed.get_body(("html",)).get_content()
+    assert f"cid:{pair.images[0].cid}" in html
+    assert "Scan code: SAVE10" in parsed.get_body(("plain",)).get_content()
+
+
+def test_email_without_html_ignores_images(tmp_path: Path) -> None:
+    message = build_email_message(_qr_email(""), images=[qr.qr_image("SAVE10")])
+    assert message.get_content_type() == "text/plain"
