@@ -16,7 +16,7 @@ from typing import Any
 import sqlite_utils
 
 from desktop_app import __version__, paths
-from desktop_app.errors import KnownError
+from desktop_app.errors import KnownError, ValidationError
 from desktop_app.logconfig import setup_logging
 
 logger = logging.getLogger(__name__)
@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--transactional", action="store_true")
     tpl_list = tpl_commands.add_parser("list", help="list templates")
     tpl_list.add_argument("--json", action="store_true")
+    tpl_check = tpl_commands.add_parser(
+        "check", help="check a template: problems, pairing, cost per recipient"
+    )
+    tpl_check.add_argument("name")
+    tpl_check.add_argument("--json", action="store_true")
 
     send = commands.add_parser("send", help="send a template to a tag or everyone")
     send.add_argument("--template", required=True)
@@ -77,6 +82,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--outbox", action="store_true", help="send into the local test outbox"
     )
     send.add_argument("--json", action="store_true")
+
+    res = commands.add_parser(
+        "resume", help="finish every campaign a crash or a pause left unfinished"
+    )
+    res.add_argument(
+        "--outbox", action="store_true", help="finish test-outbox campaigns only"
+    )
+    res.add_argument("--json", action="store_true")
+
+    syn = commands.add_parser(
+        "sync", help="fetch delivery status and replies from Twilio once"
+    )
+    syn.add_argument("--json", action="store_true")
 
     his = commands.add_parser("history", help="list sent and skipped messages")
     his.add_argument("--campaign")
@@ -93,7 +111,42 @@ def build_parser() -> argparse.ArgumentParser:
     put.add_argument("value")
 
     _add_credentials_parser(commands)
+    _add_report_parsers(commands)
+    _add_compliance_parsers(commands)
+    _add_backup_parsers(commands)
     return parser
+
+
+def _add_report_parsers(commands: Any) -> None:
+    sales = commands.add_parser("sales", help="import a sales export for conversions")
+    sales_commands = sales.add_subparsers(dest="sales_command", required=True)
+    sales_import = sales_commands.add_parser(
+        "import", help="import Shopify, Square, WooCommerce or any CSV of sales"
+    )
+    sales_import.add_argument("file", type=Path)
+    sales_import.add_argument("--region", help="country for numbers without +code")
+    sales_import.add_argument("--json", action="store_true")
+
+    rep = commands.add_parser("report", help="KPIs per campaign, with conversions")
+    rep.add_argument("--campaign")
+    rep.add_argument("--json", action="store_true")
+
+    chart = commands.add_parser("chart", help="draw a report chart into a PNG file")
+    chart.add_argument("name", choices=("daily", "rates", "cost", "funnel", "abtest"))
+    chart.add_argument("--out", type=Path, required=True, help="the PNG file")
+    chart.add_argument("--csv", type=Path, help="also write the numbers as CSV")
+    chart.add_argument("--campaign", help="for funnel and abtest: one campaign")
+
+
+def _add_backup_parsers(commands: Any) -> None:
+    bak = commands.add_parser("backup", help="save a consistent copy of Duet's data")
+    bak.add_argument("file", type=Path, help="the backup file to write")
+    bak.add_argument("--json", action="store_true")
+    res = commands.add_parser(
+        "restore", help="replace Duet's data with a backup (the current data is kept)"
+    )
+    res.add_argument("file", type=Path, help="a backup made by Duet")
+    res.add_argument("--json", action="store_true")
 
 
 def _add_credentials_parser(commands: Any) -> None:
@@ -190,6 +243,8 @@ def _cmd_contacts(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
 def _cmd_template(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
     from desktop_app.storage import templates
 
+    if args.template_command == "check":
+        return _cmd_template_check(db, args)
     if args.template_command == "add":
         template = templates.save_template(
             db,
@@ -201,6 +256,7 @@ def _cmd_template(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
         )
         logger.info("template saved: %s", template.name)
         print(f"Saved template '{template.name}'.")
+        _print_template_lints(db, template)
         return 0
 
     found = templates.list_templates(db)
@@ -209,6 +265,62 @@ def _cmd_template(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
         return 0
     for template in found:
         print(f"{template.name}: {template.sms_body}")
+    return 0
+
+
+def _cmd_template_check(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
+    from decimal import Decimal, InvalidOperation
+
+    from desktop_app.core import compose, pairing
+    from desktop_app.core import templates as core_templates
+    from desktop_app.storage import contacts, settings, templates
+
+    template = templates.get_template(db, args.name)
+    values = settings.get_settings(db)
+    shop = core_templates.ShopInfo.from_settings(values)
+    try:
+        price = Decimal(values.get("sms.price_per_segment", "0") or "0")
+    except InvalidOperation:
+        price = Decimal(0)
+    people = [person for person in contacts.list_contacts(db) if person.phone]
+
+    extra = sorted({str(key) for person in people for key in person.custom})
+    problems = core_templates.check_template(
+        template.sms_body, template.email_subject, template.email_body, extra
+    )
+    warnings = pairing.check_pairing(
+        template.sms_body, template.email_subject, template.email_body
+    )
+    tip = pairing.inbox_tip(template.sms_body)
+    breakdown = compose.audience_breakdown(
+        template.sms_body,
+        [person.merge_values() for person in people],
+        price_per_segment=price,
+        defaults={"shop_name": shop.name},
+    )
+    logger.info("template checked: %s", template.name)
+
+    if args.json:
+        _print_json(
+            {
+                "template": template.name,
+                "problems": [
+                    {"field": p.field, "kind": p.kind, "message": p.message}
+                    for p in problems
+                ],
+                "pairing": [warning.to_json() for warning in warnings],
+                "tip": tip,
+                "audience": "contacts with a phone number",
+                "breakdown": breakdown.to_json(),
+            }
+        )
+        return 0
+    print(f"Template '{template.name}'")
+    for line in [str(p) for p in problems] + [str(w) for w in warnings]:
+        print(f"- {line}")
+    if tip:
+        print(tip)
+    print(breakdown.summary_text())
     return 0
 
 
@@ -223,13 +335,64 @@ def _cmd_send(
         template_name=args.template,
         tag=args.tag,
         everyone=args.all,
-        use_outbox=True,
+        use_outbox=args.outbox,
     )
     if args.json:
         _print_json(summary.to_json())
     else:
         print(summary.summary_text())
     return 0
+
+
+def _cmd_resume(
+    db: sqlite_utils.Database, args: argparse.Namespace, data_dir: Path
+) -> int:
+    from desktop_app.providers.factory import senders_from_credentials
+    from desktop_app.services import sending
+
+    senders, _mode = senders_from_credentials(data_dir, use_outbox=args.outbox)
+    try:
+        rate = (
+            sending.sms_rate_from_credentials()
+            if senders.sms.name == "twilio"
+            else None
+        )
+        summaries = sending.resume_all(db, senders, sms_rate=rate)
+    finally:
+        senders.close()
+
+    if args.json:
+        _print_json([summary.to_json() for summary in summaries])
+    elif not summaries:
+        print("No campaign was left unfinished.")
+    for summary in [] if args.json else summaries:
+        print(summary.summary_text())
+    stuck = [s for s in summaries if s.queued or s.stopped]
+    return 1 if stuck else 0
+
+
+def _cmd_sync(
+    db: sqlite_utils.Database, args: argparse.Namespace, data_dir: Path
+) -> int:
+    from desktop_app.errors import CredentialsError
+    from desktop_app.providers.factory import senders_from_credentials
+    from desktop_app.services import sync
+
+    senders, _mode = senders_from_credentials(data_dir)
+    try:
+        if senders.sms.name != "twilio":
+            raise CredentialsError(
+                "Sync needs Twilio credentials; Duet is in test mode."
+            )
+        report = sync.sync_once(db, senders.sms)  # type: ignore[arg-type]
+    finally:
+        senders.close()
+
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        print(report.summary_text())
+    return 1 if report.errors else 0
 
 
 def _cmd_history(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
@@ -265,6 +428,83 @@ def _cmd_settings(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
         return 0
     for key, value in values.items():
         print(f"{key} = {value}")
+    return 0
+
+
+def _cmd_sales(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
+    from desktop_app.services import sales_import
+
+    report = sales_import.import_sales(db, args.file, region=args.region)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        print(report.summary_text())
+    return 0
+
+
+def _cmd_report(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
+    from desktop_app.services import reporting
+
+    report = reporting.build_report(db, campaign=args.campaign)
+    logger.info("report shown: %d campaigns", len(report.campaigns))
+    result = report.to_json()
+    if args.json:
+        _print_json(result)
+        return 0
+    for row in [*result["campaigns"], {"campaign": "Overall", **result["overall"]}]:
+        delivered = "not known" if row["delivered"] is None else row["delivered"]
+        print(
+            f"{row['campaign']}: sent {row['sent']}, delivered {delivered}, "
+            f"failed {row['failed']}, opted out {row['opted_out']}, replied "
+            f"{row['replied']}, conversions {row['conversions']}, revenue "
+            f"{row['revenue']:,.2f} {row['currency']}".rstrip()
+        )
+        for note in row["notes"]:
+            print(f"  {note}")
+    window = result["attribution"]["window_days"]
+    print(f"Sales credited to the last message within {window} days (sales import).")
+    return 0
+
+
+def _cmd_chart(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
+    from matplotlib.figure import Figure
+
+    from desktop_app.charts.export import draw_chart, export_chart
+    from desktop_app.services import reporting
+
+    data = reporting.chart_data(db, args.name, campaign=args.campaign)
+    figure = Figure(figsize=(10, 5.5))
+    draw_chart(figure, args.name, data)
+    png, written = export_chart(figure, args.name, data, args.out, args.csv)
+    print(f"Saved {png}" + (f" and {written}" if written else "") + ".")
+    return 0
+
+
+def _cmd_backup(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
+    from desktop_app.storage.backup import backup_to
+
+    written = backup_to(db, args.file)
+    if args.json:
+        _print_json({"backup": str(written)})
+    else:
+        print(f"Saved a backup of Duet's data to {written}.")
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace, data_dir: Path) -> int:
+    from desktop_app.storage.backup import restore_from
+
+    kept = restore_from(data_dir, args.file)
+    database = paths.database_path(data_dir)
+    previous = None if kept == database else str(kept)
+    if args.json:
+        _print_json(
+            {"restored": str(args.file), "database": str(database), "kept": previous}
+        )
+    elif previous:
+        print(f"Restored Duet's data from {args.file}. The old data is in {kept}.")
+    else:
+        print(f"Restored Duet's data from {args.file}.")
     return 0
 
 
@@ -417,6 +657,94 @@ def _credentials_summary() -> dict[str, dict[str, Any]]:
     return shown
 
 
+def _add_compliance_parsers(commands: Any) -> None:
+    cons = commands.add_parser("consent", help="show, change or export consent")
+    cons_commands = cons.add_subparsers(dest="consent_command", required=True)
+    cons_show = cons_commands.add_parser("show", help="a contact's consent history")
+    cons_show.add_argument("contact_id", type=int)
+    cons_show.add_argument("--json", action="store_true")
+    cons_set = cons_commands.add_parser("set", help="change a contact's consent")
+    cons_set.add_argument("contact_id", type=int)
+    cons_set.add_argument("channel", choices=["sms", "email"])
+    cons_set.add_argument("status", choices=["opted_in", "opted_out", "unknown"])
+    cons_set.add_argument("--note", default="", help="why (needed to undo an opt-out)")
+    cons_export = cons_commands.add_parser("export", help="the ledger as CSV")
+    cons_export.add_argument("file", type=Path)
+    cons_sla = cons_commands.add_parser("sla", help="opt-outs and how fast they took")
+    cons_sla.add_argument("--json", action="store_true")
+
+    sign = commands.add_parser("sign", help="draw a JOIN sign with a QR code")
+    sign.add_argument("--out", type=Path, required=True, help="FILE.png or FILE.pdf")
+    sign.add_argument("--number", help="the shop's SMS number (default: Twilio's)")
+    sign.add_argument("--keyword", default="JOIN")
+
+
+def _print_template_lints(db: sqlite_utils.Database, template: Any) -> None:
+    from desktop_app.core import lint
+    from desktop_app.storage import settings
+
+    shop_name = settings.get_setting(db, "shop.name")
+    for note in lint.lint_template(template, shop_name):
+        print(f"- {note}")
+
+
+def _cmd_consent(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
+    from desktop_app.services import compliance
+
+    if args.consent_command == "set":
+        row = compliance.change_consent(
+            db, args.contact_id, args.channel, args.status, args.note
+        )
+        print(f"Contact {args.contact_id}: {args.channel} is now {row['status']}.")
+        return 0
+    if args.consent_command == "export":
+        count = compliance.export_ledger(db, args.file)
+        print(f"Wrote {count} consent records to {args.file}.")
+        return 0
+    if args.consent_command == "sla":
+        report = compliance.opt_out_sla_report(db)
+        logger.info("opt-out report: %d revocations", len(report.revocations))
+        if args.json:
+            _print_json(report.to_json())
+        else:
+            print(report.summary_text())
+        return 0
+
+    overview = compliance.consent_overview(db, args.contact_id)
+    logger.info("consent shown for contact %d", args.contact_id)
+    if args.json:
+        _print_json(overview)
+        return 0
+    current = overview["current"]
+    print(f"Contact {args.contact_id}: SMS {current['sms']}, email {current['email']}")
+    for row in overview["history"]:
+        print(
+            f"  {row['created_at']}  {row['channel']:<5}  {row['status']:<9}  "
+            f"{row['source']}: {row['evidence']}"
+        )
+    return 0
+
+
+def _cmd_sign(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
+    from desktop_app.services import compliance
+    from desktop_app.storage import settings
+
+    number = args.number
+    if not number:
+        from desktop_app import credentials
+
+        twilio = credentials.load_twilio()
+        number = twilio[0].sender if twilio else ""
+    if not number or not number.startswith("+"):
+        raise ValidationError(
+            "Sign: give the shop's SMS number with --number, e.g. +15550100100."
+        )
+    shop_name = settings.get_setting(db, "shop.name")
+    out = compliance.make_join_sign(shop_name, number, args.out, keyword=args.keyword)
+    print(f"Saved the {args.keyword.upper()} sign to {out}.")
+    return 0
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run one command from ``argv`` and return the process exit status."""
     for stream in (sys.stdout, sys.stderr):
@@ -435,6 +763,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             return _cmd_segments(None, args)
         if args.command == "credentials":
             return _cmd_credentials(args)
+        if args.command == "restore":
+            return _cmd_restore(args, data_dir)
         return _run_with_database(args, data_dir)
     except KnownError as error:
         if error.detail:
@@ -453,10 +783,20 @@ def _run_with_database(args: argparse.Namespace, data_dir: Path) -> int:
         "template": _cmd_template,
         "history": _cmd_history,
         "settings": _cmd_settings,
+        "sales": _cmd_sales,
+        "report": _cmd_report,
+        "chart": _cmd_chart,
+        "consent": _cmd_consent,
+        "sign": _cmd_sign,
+        "backup": _cmd_backup,
     }
     try:
         if args.command == "send":
             return _cmd_send(db, args, data_dir)
+        if args.command == "resume":
+            return _cmd_resume(db, args, data_dir)
+        if args.command == "sync":
+            return _cmd_sync(db, args, data_dir)
         return handlers[args.command](db, args)
     finally:
         db.close()

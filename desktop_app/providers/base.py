@@ -5,8 +5,13 @@ are interchangeable. A provider translates its library's exceptions into the
 ``ProviderError`` family of ``desktop_app.errors`` at this boundary.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from typing import Protocol
+
+from desktop_app.core import qr
+from desktop_app.core.qr import InlineImage
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,32 @@ class OutgoingEmail:
     from_address: str = ""
     from_name: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    inline_images: tuple[InlineImage, ...] = ()
+
+    def images(self) -> tuple[InlineImage, ...]:
+        """Return the inline images, else the QR codes the HTML points at."""
+        return self.inline_images or qr.inline_images_in_html(self.html)
+
+
+def add_inline_images(message: EmailMessage, images: Sequence[InlineImage]) -> None:
+    """Attach ``images`` to the HTML part of ``message`` as ``multipart/related``.
+
+    Args:
+        message: a ``multipart/alternative`` message whose last part is the HTML.
+        images: the images the HTML names with ``cid:``; nothing happens when empty.
+    """
+    if not images:
+        return
+    html_part = message.get_payload()[-1]
+    for image in images:
+        html_part.add_related(
+            image.png,
+            maintype="image",
+            subtype="png",
+            cid=f"<{image.cid}>",
+            disposition="inline",
+            filename=f"{image.cid.partition('@')[0]}.png",
+        )
 
 
 class SmsSender(Protocol):

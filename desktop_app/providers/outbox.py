@@ -19,10 +19,14 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 
 from desktop_app import paths
-from desktop_app.core import qr
 from desktop_app.core.qr import InlineImage
 from desktop_app.errors import ProviderUnavailable, RecipientRejected
-from desktop_app.providers.base import OutgoingEmail, Senders, SendReceipt
+from desktop_app.providers.base import (
+    OutgoingEmail,
+    Senders,
+    SendReceipt,
+    add_inline_images,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -126,37 +130,8 @@ def build_email_message(
     if not email.html:
         return message
     message.add_alternative(email.html, subtype="html")
-    add_inline_images(message, images or _carried_images(email))
+    add_inline_images(message, images or email.images())
     return message
-
-
-def add_inline_images(message: EmailMessage, images: Sequence[InlineImage]) -> None:
-    """Attach ``images`` to the HTML part of ``message`` as ``multipart/related``.
-
-    Args:
-        message: a message whose last part is the HTML alternative (as
-            ``build_email_message`` and the SMTP provider build it).
-        images: the images the HTML names with ``cid:``; nothing happens when empty.
-    """
-    if not images:
-        return
-    html_part = message.get_payload()[-1]
-    for image in images:
-        html_part.add_related(
-            image.png,
-            maintype="image",
-            subtype="png",
-            cid=f"<{image.cid}>",
-            disposition="inline",
-            filename=f"{image.cid.partition('@')[0]}.png",
-        )
-
-
-def _carried_images(email: OutgoingEmail) -> tuple[InlineImage, ...]:
-    """The images an email carries, or else the QR codes its HTML points at."""
-    # TODO: #4 read the field directly once OutgoingEmail.inline_images exists.
-    carried = tuple(getattr(email, "inline_images", ()))
-    return carried or qr.inline_images_in_html(email.html)
 
 
 class OutboxEmail:

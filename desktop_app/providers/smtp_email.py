@@ -36,7 +36,7 @@ from desktop_app.errors import (
     ProviderUnavailable,
     RecipientRejected,
 )
-from desktop_app.providers.base import OutgoingEmail, SendReceipt
+from desktop_app.providers.base import OutgoingEmail, SendReceipt, add_inline_images
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +121,7 @@ def build_message(
     _set_text(rich, mail.html, "html")
     message["Content-Type"] = _header("Content-Type", "multipart/alternative")
     message.set_payload([plain, rich])
+    add_inline_images(message, mail.images())
     return message
 
 

@@ -365,3 +365,24 @@ def test_password_never_reaches_the_log(
     assert caplog.records
     assert PASSWORD not in caplog.text
     assert "bob@example.com" not in caplog.text
+
+
+def test_smtp_email_carries_qr_images_inline() -> None:
+    from desktop_app.core import qr
+
+    value = "https://example.com/coupon"
+    image = qr.qr_image(value)
+    mail = OutgoingEmail(
+        to="ann@example.com",
+        subject="Your coupon",
+        text=f"Scan code: {value}",
+        html=f"<p>{qr.img_tag(value)}</p>",
+    )
+
+    message = build_message(mail, from_address="shop@example.com")
+
+    images = [p for p in message.walk() if p.get_content_maintype() == "image"]
+    assert len(images) == 1
+    assert images[0]["Content-ID"] == f"<{image.cid}>"
+    html = message.get_body(("html",)).get_content()
+    assert f"cid:{image.cid}" in html
