@@ -178,3 +178,78 @@ def all_tags(db: sqlite_utils.Database) -> list[str]:
         tag = str(row["tag"])
         seen.setdefault(tag.casefold(), tag)
     return sorted(seen.values(), key=str.casefold)
+
+
+# Write functions used by imports (bulk, inside the caller's transaction).
+
+CONTACT_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "full_name",
+    "company",
+    "phone",
+    "phone_kind",
+    "phones",
+    "email",
+    "email_key",
+    "emails",
+    "tags",
+    "country",
+    "timezone",
+    "custom",
+    "warnings",
+    "source_import",
+    "created_at",
+    "updated_at",
+)
+
+
+def next_contact_id(db: sqlite_utils.Database) -> int:
+    """Return the id the next inserted contact may use."""
+    row = db.execute("SELECT coalesce(max(id), 0) + 1 FROM contacts").fetchone()
+    return int(row[0])
+
+
+def insert_contact_rows(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
+    """Insert raw ``contacts`` rows (JSON columns already encoded) in one call.
+
+    Args:
+        rows: dicts with every name in :data:`CONTACT_COLUMNS`.
+    """
+    columns = ", ".join(CONTACT_COLUMNS)
+    marks = ", ".join("?" for _ in CONTACT_COLUMNS)
+    db.conn.executemany(
+        f"INSERT INTO contacts ({columns}) VALUES ({marks})",
+        ([row[name] for name in CONTACT_COLUMNS] for row in rows),
+    )
+
+
+def replace_contact_rows(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
+    """Overwrite stored contacts with raw rows (matched by ``id``).
+
+    Args:
+        rows: dicts with every name in :data:`CONTACT_COLUMNS`.
+    """
+    names = [name for name in CONTACT_COLUMNS if name != "id"]
+    assignments = ", ".join(f"{name} = ?" for name in names)
+    db.conn.executemany(
+        f"UPDATE contacts SET {assignments} WHERE id = ?",
+        ([row[name] for name in names] + [row["id"]] for row in rows),
+    )
+
+
+def delete_contact_rows(db: sqlite_utils.Database, ids: list[int]) -> None:
+    """Delete contacts (their consent rows go with them).
+
+    Args:
+        ids: the contact ids.
+    """
+    db.conn.executemany("DELETE FROM consent WHERE contact_id = ?", ([i] for i in ids))
+    db.conn.executemany("DELETE FROM contacts WHERE id = ?", ([i] for i in ids))
+
+
+def raw_contact_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Return every stored contact as a raw row (JSON columns still text)."""
+    cursor = db.execute(f"SELECT {', '.join(CONTACT_COLUMNS)} FROM contacts")
+    return [dict(zip(CONTACT_COLUMNS, row, strict=True)) for row in cursor]
