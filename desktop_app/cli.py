@@ -46,6 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--region", help="country for numbers without +code, e.g. US")
     imp.add_argument("--json", action="store_true")
 
+    imps = commands.add_parser("imports", help="list past imports, or undo one")
+    imps.add_argument("--json", action="store_true")
+    imps_commands = imps.add_subparsers(dest="imports_command")
+    undo = imps_commands.add_parser("undo", help="undo one import by its number")
+    undo.add_argument("import_id", type=int)
+    undo.add_argument("--json", action="store_true")
+
     seg = commands.add_parser("segments", help="count the SMS segments of stdin")
     seg.add_argument("--json", action="store_true")
     seg.add_argument(
@@ -194,6 +201,33 @@ def _cmd_import(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
         _print_json(report.to_json())
     else:
         print(report.summary_text())
+    return 0
+
+
+def _cmd_imports(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
+    from desktop_app.services import importing
+
+    if args.imports_command == "undo":
+        batch = importing.undo_import(db, args.import_id)
+        if args.json:
+            _print_json(batch.to_json())
+        else:
+            print(f"Undid import {batch.id} of {batch.file_name}.")
+        return 0
+
+    batches = importing.list_imports(db)
+    if args.json:
+        _print_json([batch.to_json() for batch in batches])
+        return 0
+    for batch in batches:
+        report = batch.report
+        state = f"undone {batch.undone_at}" if batch.undone_at else ""
+        print(
+            f"{batch.id:>4}  {batch.created_at}  {batch.file_name}  "
+            f"{report.get('imported', 0)} new, {report.get('merged', 0)} merged, "
+            f"{report.get('rejected', 0)} rejected  {state}".rstrip()
+        )
+    print(f"{len(batches)} imports")
     return 0
 
 
@@ -779,6 +813,7 @@ def _run_with_database(args: argparse.Namespace, data_dir: Path) -> int:
     db = open_database(paths.database_path(data_dir))
     handlers: dict[str, Callable[[sqlite_utils.Database, argparse.Namespace], int]] = {
         "import": _cmd_import,
+        "imports": _cmd_imports,
         "contacts": _cmd_contacts,
         "template": _cmd_template,
         "history": _cmd_history,

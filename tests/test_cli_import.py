@@ -91,3 +91,27 @@ def test_cli_import_empty_file_reports_message(
     assert isinstance(report, dict)
     assert report["message"] == "The file is empty."
     assert report["imported"] == 0
+
+
+def test_cli_imports_lists_and_undoes_a_batch(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = str(SAMPLES / "hubspot_all-contacts_export_synthetic.csv")
+    base = ["--data-dir", str(data_dir)]
+    report = _run_json(capsys, *base, "import", sample, "--json")
+    assert isinstance(report, dict)
+
+    batches = _run_json(capsys, *base, "imports", "--json")
+    assert isinstance(batches, list) and len(batches) == 1
+    assert batches[0]["id"] == report["import_id"]
+    assert batches[0]["undone_at"] is None
+
+    undone = _run_json(
+        capsys, *base, "imports", "undo", str(report["import_id"]), "--json"
+    )
+    assert isinstance(undone, dict) and undone["undone_at"]
+    assert _run_json(capsys, *base, "contacts", "--json") == []
+
+    capsys.readouterr()
+    assert run([*base, "imports", "undo", str(report["import_id"])]) == 1
+    assert "already undone" in capsys.readouterr().err
