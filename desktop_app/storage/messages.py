@@ -2,25 +2,38 @@
 
 A plan is written as one ``campaigns`` row and its ``messages`` rows in one
 transaction. The unique key on (campaign, contact, channel) makes a second queue of the
-same rows impossible. Each state change is committed at once, so the record before and
-after a provider call survives a crash:
-``queued → sending → sent | failed``, ``skipped`` from the start, and ``unknown`` for a
-row found in ``sending`` after an interruption.
+same rows impossible. Each state change is committed at once (``mark_sent`` may ride on
+the next claim's commit), so the record before and after a provider call survives a
+crash: ``queued → sending → sent | failed | unknown``, ``skipped`` from the start, and
+later ``sent → delivered | failed`` from the delivery status sync. A row found in
+``sending`` after an interruption, or ``unknown`` while a check with the provider is
+pending, is "in doubt" until that check confirms it, queues it again, or leaves it
+``unknown`` for the owner.
+
+Also here: the events table (replies, opt-outs, flags for the owner), warnings the
+provider gave about a contact, and internal values kept in the settings table under
+keys starting with ``_`` (the last sync time, a campaign's sending lease), which
+``storage.settings`` never shows.
 """
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
-from desktop_app.core.planning import PlannedMessage
+from desktop_app.core.planning import NO_ADDRESS, PlannedMessage
 from desktop_app.errors import StorageError, ValidationError
 from desktop_app.storage.database import utc_now
 
 STATES = ("queued", "sending", "sent", "delivered", "failed", "skipped", "unknown")
+
+# A queued message may go: not held for quiet hours past the given time (parameter
+# 1), nor waiting for the shop's postal address (parameter 2: planning.NO_ADDRESS).
+# TODO: #6 re-render address-held emails once the address is set, then release them.
+_READY = "((not_before IS NULL OR not_before <= ?) AND coalesce(reason, '') != ?)"
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,7 @@ class MessageRow:
     sending_at: str | None
     sent_at: str | None
     failed_at: str | None
+    not_before: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,9 @@ class Campaign:
     state: str
     created_at: str
     finished_at: str | None
+    provider_sms: str = "outbox"
+    provider_email: str = "outbox"
+    scheduled_at: str | None = None
 
 
 def _message_from_row(row: dict[str, Any]) -> MessageRow:
@@ -84,6 +101,7 @@ def _message_from_row(row: dict[str, Any]) -> MessageRow:
         sending_at=row["sending_at"],
         sent_at=row["sent_at"],
         failed_at=row["failed_at"],
+        not_before=row.get("not_before"),
     )
 
 
@@ -144,15 +162,15 @@ def _insert_messages(
     rows = [
         (
             campaign_id, m.contact_id, m.channel, m.to, m.subject, m.body, m.html,
-            m.encoding, m.segments, m.cost, "queued" if m.is_send else "skipped",
-            m.reason, now,
+            m.encoding, m.segments, m.cost, "queued" if m.is_queued else "skipped",
+            m.reason, now, m.not_before_text, int(m.transactional),
         )
         for m in messages
     ]  # fmt: skip
     db.conn.executemany(
         "INSERT INTO messages (campaign_id, contact_id, channel, to_address, subject,"
-        " body, html, encoding, segments, cost, state, reason, queued_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " body, html, encoding, segments, cost, state, reason, queued_at, not_before,"
+        " transactional) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
 
@@ -201,6 +219,9 @@ def get_campaign(db: sqlite_utils.Database, campaign_id: int) -> Campaign:
         state=row["state"],
         created_at=row["created_at"],
         finished_at=row["finished_at"],
+        provider_sms=row["provider_sms"],
+        provider_email=row["provider_email"],
+        scheduled_at=row["scheduled_at"],
     )
 
 
@@ -221,15 +242,41 @@ def set_campaign_state(
 
 
 def queued_messages(
-    db: sqlite_utils.Database, campaign_id: int, *, after_id: int = 0, limit: int = 500
+    db: sqlite_utils.Database,
+    campaign_id: int,
+    *,
+    after_id: int = 0,
+    limit: int = 500,
+    channel: str | None = None,
+    ready_at: str | None = None,
 ) -> list[MessageRow]:
-    """Return queued messages of a campaign in sending order, after ``after_id``."""
-    rows = db.query(
-        "SELECT * FROM messages WHERE campaign_id = ? AND state = 'queued'"
-        " AND id > ? ORDER BY id LIMIT ?",
-        [campaign_id, after_id, limit],
-    )
+    """Return queued messages of a campaign in sending order, after ``after_id``.
+
+    Args:
+        channel: only this channel (``sms`` or ``email``); None for both.
+        ready_at: only messages that may go at this time (UTC ISO text): not held
+            for quiet hours beyond it, nor waiting for the shop's address.
+    """
+    sql = "SELECT * FROM messages WHERE campaign_id = ? AND state = 'queued' AND id > ?"
+    params: list[Any] = [campaign_id, after_id]
+    if ready_at is not None:
+        sql += f" AND {_READY}"
+        params += [ready_at, NO_ADDRESS]
+    if channel is not None:
+        sql += " AND channel = ?"
+        params.append(channel)
+    rows = db.query(sql + " ORDER BY id LIMIT ?", [*params, limit])
     return [_message_from_row(row) for row in rows]
+
+
+def count_held(db: sqlite_utils.Database, campaign_id: int, now: str) -> int:
+    """Return how many queued messages of a campaign may not go yet at ``now``."""
+    row = db.execute(
+        f"SELECT count(*) FROM messages WHERE campaign_id = ? AND state = 'queued'"
+        f" AND NOT {_READY}",
+        [campaign_id, now, NO_ADDRESS],
+    ).fetchone()
+    return int(row[0])
 
 
 def campaign_messages(db: sqlite_utils.Database, campaign_id: int) -> list[MessageRow]:
@@ -261,7 +308,11 @@ def sent_totals(db: sqlite_utils.Database, campaign_id: int) -> tuple[int, float
     return int(row[0]), round(float(row[1]), 4)
 
 
-def _update(db: sqlite_utils.Database, sql: str, params: list[Any]) -> bool:
+def _update(
+    db: sqlite_utils.Database, sql: str, params: list[Any], *, commit: bool = True
+) -> bool:
+    if not commit:
+        return db.conn.execute(sql, params).rowcount == 1
     with db.conn:
         cursor = db.conn.execute(sql, params)
     return cursor.rowcount == 1
@@ -287,13 +338,20 @@ def mark_sent(
     *,
     provider_id: str,
     cost: float | None = None,
+    commit: bool = True,
 ) -> None:
-    """Record that the provider accepted a message (with its id and price)."""
+    """Record that the provider accepted a message (with its id and price).
+
+    Args:
+        commit: False leaves the change in the open transaction, for the caller's
+            next commit (the send loop commits it with the next message's claim).
+    """
     _update(
         db,
         "UPDATE messages SET state = 'sent', sent_at = ?, provider_id = ?,"
         " cost = coalesce(?, cost) WHERE id = ? AND state = 'sending'",
         [utc_now(), provider_id, cost, message_id],
+        commit=commit,
     )
 
 
@@ -338,3 +396,330 @@ def mark_interrupted(
             [reason, campaign_id],
         )
     return int(cursor.rowcount)
+
+
+def mark_unknown(
+    db: sqlite_utils.Database,
+    message_id: int,
+    *,
+    reason: str,
+    error_code: str | None = None,
+) -> None:
+    """Record that a message may or may not have gone out (no answer came back).
+
+    A message already ``unknown`` gets the new reason.
+    """
+    _update(
+        db,
+        "UPDATE messages SET state = 'unknown', reason = ?,"
+        " error_code = coalesce(?, error_code)"
+        " WHERE id = ? AND state IN ('sending', 'unknown')",
+        [reason, error_code, message_id],
+    )
+
+
+def messages_in_doubt(
+    db: sqlite_utils.Database, campaign_id: int, *, checking_reason: str
+) -> list[MessageRow]:
+    """Return the messages whose fate must be asked of the provider, in order.
+
+    These are rows left in ``sending`` (a crash or a kill mid-call) and ``unknown``
+    rows still waiting for that check (their reason is ``checking_reason``).
+    """
+    rows = db.query(
+        "SELECT * FROM messages WHERE campaign_id = ? AND (state = 'sending'"
+        " OR (state = 'unknown' AND reason = ?)) ORDER BY id",
+        [campaign_id, checking_reason],
+    )
+    return [_message_from_row(row) for row in rows]
+
+
+def confirm_sent(
+    db: sqlite_utils.Database,
+    message_id: int,
+    *,
+    provider_id: str,
+    sent_at: str | None = None,
+    cost: float | None = None,
+) -> bool:
+    """Record that the provider's own record shows a message in doubt was sent.
+
+    Returns:
+        True when the row was in doubt (``sending`` or ``unknown``) and is now sent.
+    """
+    return _update(
+        db,
+        "UPDATE messages SET state = 'sent', sent_at = coalesce(?, ?),"
+        " provider_id = ?, reason = NULL, error_code = NULL, cost = coalesce(?, cost)"
+        " WHERE id = ? AND state IN ('sending', 'unknown')",
+        [sent_at, utc_now(), provider_id, cost, message_id],
+    )
+
+
+def requeue(db: sqlite_utils.Database, message_id: int) -> bool:
+    """Put a message in doubt back in the queue, once the provider showed no trace.
+
+    Returns:
+        True when the row was in doubt and is queued again.
+    """
+    return _update(
+        db,
+        "UPDATE messages SET state = 'queued', sending_at = NULL, reason = NULL,"
+        " error_code = NULL WHERE id = ? AND state IN ('sending', 'unknown')",
+        [message_id],
+    )
+
+
+def provider_ids_in_use(
+    db: sqlite_utils.Database, provider: str, candidates: Iterable[str]
+) -> set[str]:
+    """Return which of ``candidates`` already belong to a stored message."""
+    wanted = list(candidates)
+    if not wanted:
+        return set()
+    marks = ", ".join("?" for _ in wanted)
+    rows = db.execute(
+        "SELECT provider_id FROM messages WHERE provider = ?"
+        f" AND provider_id IN ({marks})",
+        [provider, *wanted],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def unfinished_campaigns(
+    db: sqlite_utils.Database, *, checking_reason: str, now: str
+) -> list[Campaign]:
+    """Return campaigns a run did not finish, oldest first.
+
+    A campaign is unfinished when any of its messages is ``queued`` and may go at
+    ``now`` (held ones count once their time has come), was left in ``sending``, or
+    is ``unknown`` waiting for a check with the provider (its reason is
+    ``checking_reason``).
+    """
+    ids = [
+        row[0]
+        for row in db.execute(
+            f"SELECT DISTINCT campaign_id FROM messages WHERE"
+            f" (state = 'queued' AND {_READY}) OR state = 'sending'"
+            f" OR (state = 'unknown' AND reason = ?) ORDER BY campaign_id",
+            [now, NO_ADDRESS, checking_reason],
+        ).fetchall()
+    ]
+    return [get_campaign(db, campaign_id) for campaign_id in ids]
+
+
+def claim_lease(
+    db: sqlite_utils.Database,
+    key: str,
+    holder: dict[str, Any],
+    *,
+    may_take: Callable[[dict[str, Any]], bool],
+) -> dict[str, Any] | None:
+    """Take an internal lease (a settings row) unless someone else holds it.
+
+    Read and write happen in one ``BEGIN IMMEDIATE`` transaction, so two processes
+    never both take it.
+
+    Args:
+        key: the internal key (starts with ``_``).
+        holder: who takes it; stored as JSON. Its ``owner`` identifies the taker.
+        may_take: called with the current holder; True when it may be replaced
+            (it is this owner, gone, or stale).
+
+    Returns:
+        None when taken; the current holder when it is held by someone else.
+    """
+    if not key.startswith("_"):
+        raise ValueError(f"internal keys start with '_': {key!r}")
+    conn = db.conn
+    if conn.in_transaction:
+        conn.commit()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        row = conn.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        current = _json_dict(row[0]) if row else None
+        if current is not None and not may_take(current):
+            conn.rollback()
+            return current
+        conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, json.dumps(holder)],
+        )
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    return None
+
+
+def _json_dict(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def flag_recipient(
+    db: sqlite_utils.Database,
+    contact_id: int,
+    warning: str,
+    *,
+    phone_kind: str | None = None,
+) -> None:
+    """Add a warning to a contact (once) and optionally correct its phone kind.
+
+    Args:
+        contact_id: the contact the provider refused.
+        warning: the sentence shown with the contact.
+        phone_kind: a corrected ``phone_kind`` (``fixed_line`` for a landline).
+    """
+    row = db.execute(
+        "SELECT warnings FROM contacts WHERE id = ?", [contact_id]
+    ).fetchone()
+    if row is None:
+        return
+    try:
+        warnings = json.loads(row[0] or "[]")
+    except ValueError:
+        warnings = []
+    if not isinstance(warnings, list):
+        warnings = [str(warnings)]
+    if warning not in warnings:
+        warnings.append(warning)
+    with db.conn:
+        db.conn.execute(
+            "UPDATE contacts SET warnings = ?, phone_kind = coalesce(?, phone_kind),"
+            " updated_at = ? WHERE id = ?",
+            [json.dumps(warnings, ensure_ascii=False), phone_kind, utc_now(),
+             contact_id],
+        )  # fmt: skip
+
+
+def add_event(
+    db: sqlite_utils.Database,
+    kind: str,
+    *,
+    contact_id: int | None = None,
+    message_id: int | None = None,
+    body: str = "",
+    data: dict[str, Any] | None = None,
+    commit: bool = True,
+) -> int:
+    """Append one event (a reply, an opt-out, a flag for the owner).
+
+    Args:
+        kind: ``reply``, ``opt_out``, ``opt_in``, ``help``, ``review``...
+        commit: False inside a caller's transaction.
+
+    Returns:
+        The event's id.
+    """
+    sql = (
+        "INSERT INTO events (kind, message_id, contact_id, body, data, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)"
+    )
+    params = [kind, message_id, contact_id, body,
+              json.dumps(data or {}, ensure_ascii=False), utc_now()]  # fmt: skip
+    if commit:
+        with db.conn:
+            cursor = db.conn.execute(sql, params)
+    else:
+        cursor = db.conn.execute(sql, params)
+    return int(cursor.lastrowid or 0)
+
+
+def reply_recorded(db: sqlite_utils.Database, sid: str) -> bool:
+    """Return True when an inbound message with this provider id is already stored."""
+    row = db.execute(
+        "SELECT 1 FROM events WHERE kind = 'reply'"
+        " AND json_extract(data, '$.sid') = ? LIMIT 1",
+        [sid],
+    ).fetchone()
+    return row is not None
+
+
+def latest_sms_to(db: sqlite_utils.Database, contact_id: int) -> int | None:
+    """Return the id of the newest SMS sent to a contact, if any."""
+    row = db.execute(
+        "SELECT id FROM messages WHERE contact_id = ? AND channel = 'sms'"
+        " AND state IN ('sent', 'delivered') ORDER BY sent_at DESC, id DESC LIMIT 1",
+        [contact_id],
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def contacts_with_phone(db: sqlite_utils.Database, phone: str) -> list[int]:
+    """Return the ids of the contacts whose main phone is ``phone`` (E.164)."""
+    rows = db.execute(
+        "SELECT id FROM contacts WHERE phone = ? ORDER BY id", [phone]
+    ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def sms_awaiting_delivery(
+    db: sqlite_utils.Database, provider: str, since: str
+) -> list[MessageRow]:
+    """Return SMS a provider accepted since ``since`` whose delivery is not known."""
+    rows = db.query(
+        "SELECT * FROM messages WHERE channel = 'sms' AND provider = ?"
+        " AND state = 'sent' AND provider_id IS NOT NULL AND sent_at >= ?"
+        " ORDER BY id",
+        [provider, since],
+    )
+    return [_message_from_row(row) for row in rows]
+
+
+def record_delivery(
+    db: sqlite_utils.Database,
+    message_id: int,
+    *,
+    delivered: bool,
+    error_code: str | None = None,
+    reason: str | None = None,
+    cost: float | None = None,
+) -> bool:
+    """Record the carrier's final word on a sent SMS: delivered, or not.
+
+    Returns:
+        True when the row changed.
+    """
+    if delivered:
+        return _update(
+            db,
+            "UPDATE messages SET state = 'delivered', delivered_at = ?,"
+            " cost = coalesce(?, cost) WHERE id = ? AND state = 'sent'",
+            [utc_now(), cost, message_id],
+        )
+    return _update(
+        db,
+        "UPDATE messages SET state = 'failed', failed_at = ?, error_code = ?,"
+        " reason = ?, cost = coalesce(?, cost) WHERE id = ? AND state = 'sent'",
+        [utc_now(), error_code, reason, cost, message_id],
+    )
+
+
+def get_internal(db: sqlite_utils.Database, key: str) -> str | None:
+    """Return an internal value kept in the settings table (keys start with ``_``)."""
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_internal(db: sqlite_utils.Database, key: str, value: str | None) -> None:
+    """Store (or, with None, delete) an internal value in the settings table.
+
+    Raises:
+        ValueError: the key does not start with ``_``, so it could shadow a setting.
+    """
+    if not key.startswith("_"):
+        raise ValueError(f"internal keys start with '_': {key!r}")
+    with db.conn:
+        if value is None:
+            db.conn.execute("DELETE FROM settings WHERE key = ?", [key])
+        else:
+            db.conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )

@@ -1,23 +1,43 @@
 """The send loop: queue once, send each row once, resume, fail one row alone."""
 
 import json
+import os
+import socket
 import sqlite3
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlite_utils
 
+from desktop_app.core.throttle import TokenBucket, backoff_delay
 from desktop_app.errors import (
+    ProviderError,
     ProviderUnavailable,
     RecipientRejected,
     StorageError,
     ValidationError,
 )
-from desktop_app.providers.base import Senders, SendReceipt
+from desktop_app.providers.base import OutgoingEmail, Senders, SendReceipt
 from desktop_app.providers.outbox import OutboxEmail, OutboxSms, outbox_senders
+from desktop_app.providers.twilio_sms import TwilioSms
 from desktop_app.services import sending
 from desktop_app.storage import consent, messages, settings, templates
 from desktop_app.storage.database import open_database, utc_now
+from tests.helpers.twilio_emulator import (  # noqa: F401
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    INVALID_NUMBER,
+    LANDLINE_NUMBER,
+    OPTED_OUT_NUMBER,
+    RATE_LIMITED_NUMBER,
+    SENDER,
+    TwilioEmulator,
+    _error,
+    _Reply,
+    twilio_emulator_fixture,
+)
 
 
 def add_contact(db: sqlite_utils.Database, number: int, **values: object) -> int:
@@ -344,3 +364,600 @@ def test_outbox_sms_sender_is_used_for_sms(data_dir: Path) -> None:
     senders = outbox_senders(data_dir)
     assert isinstance(senders.sms, OutboxSms)
     assert isinstance(senders.email, OutboxEmail)
+
+
+# --- Real providers: the twilio client against the local emulator ------------------
+
+
+class FakeTime:
+    """A clock and a sleep that only move when told: no real waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+class RateLimitingEmulator(TwilioEmulator):
+    """The emulator, answering the next ``limit_next`` creates with 429 / 20429."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.limit_next = 0
+
+    def handle(
+        self, method: str, raw_path: str, form: dict[str, str], auth: str | None
+    ) -> _Reply:
+        if method == "POST" and self.limit_next > 0:
+            self.limit_next -= 1
+            reply = _error(429, 20429, "Too Many Requests")
+            reply.headers["Retry-After"] = self.retry_after
+            return reply
+        return super().handle(method, raw_path, form, auth)
+
+
+def twilio_for(emulator: TwilioEmulator, *, timeout: float = 5.0) -> TwilioSms:
+    """The real Twilio provider, pointed at the emulator."""
+    return TwilioSms(
+        ACCOUNT_SID, AUTH_TOKEN, SENDER, base_url=emulator.base_url, timeout=timeout
+    )
+
+
+def sms_only_shop(db: sqlite_utils.Database, phones: list[str]) -> None:
+    """A shop whose contacts have only a phone (so every message is an SMS)."""
+    set_up_shop(db, contacts=0)
+    for number, phone in enumerate(phones, start=1):
+        add_contact(db, number, phone=phone, email=None, first_name=f"Client{number}")
+
+
+def run_twilio(
+    db: sqlite_utils.Database,
+    emulator: TwilioEmulator,
+    data_dir: Path,
+    fake: FakeTime,
+    *,
+    timeout: float = 5.0,
+    rate: float = 0,
+    policy: sending.RetryPolicy | None = None,
+    campaign_id: int | None = None,
+) -> sending.SendSummary:
+    """Queue (unless given) and run a campaign through Twilio with fake time."""
+    sms = twilio_for(emulator, timeout=timeout)
+    senders = Senders(sms=sms, email=OutboxEmail(data_dir / "email"))
+    if campaign_id is None:
+        plan = sending.plan_send(db, template_name="Receipt", everyone=True)
+        campaign_id = sending.queue_plan(db, plan, provider_sms="twilio")
+    try:
+        return sending.run_campaign(
+            db,
+            campaign_id,
+            senders,
+            sms_rate=rate,
+            policy=policy,
+            clock=fake.clock,
+            sleep=fake.sleep,
+        )
+    finally:
+        sms.close()
+
+
+def phones(count: int) -> list[str]:
+    return [f"+1555010{n:04d}"[-12:] for n in range(1, count + 1)]
+
+
+def created_to(emulator: TwilioEmulator) -> list[str]:
+    return [m["to"] for m in emulator.created()]
+
+
+def test_twilio_success_through_the_whole_queue(
+    db: sqlite_utils.Database, twilio_emulator: TwilioEmulator, data_dir: Path
+) -> None:
+    sms_only_shop(db, phones(5))
+    sms = twilio_for(twilio_emulator)
+    senders = Senders(sms=sms, email=OutboxEmail(data_dir / "email"))
+
+    summary = sending.send_campaign(
+        db,
+        data_dir=data_dir,
+        template_name="Receipt",
+        everyone=True,
+        senders=senders,
+        sms_rate=0,
+    )
+    sms.close()
+
+    assert (summary.sent, summary.failed, summary.queued, summary.unknown) == (
+        5, 0, 0, 0,
+    )  # fmt: skip
+    assert summary.skipped == 5  # no email addresses
+    assert sorted(created_to(twilio_emulator)) == phones(5)
+    rows = [r for r in messages.campaign_messages(db, summary.campaign_id)]
+    sent = [r for r in rows if r.state == "sent"]
+    sids = {m["sid"] for m in twilio_emulator.created()}
+    assert {r.provider_id for r in sent} == sids
+    assert all(r.provider == "twilio" for r in sent)
+    campaign = messages.get_campaign(db, summary.campaign_id)
+    assert (campaign.provider_sms, campaign.provider_email) == ("twilio", "outbox")
+    assert summary.to_json()["provider_sms"] == "twilio"
+
+
+def test_opted_out_21610_records_an_opt_out_for_that_contact_only(
+    db: sqlite_utils.Database, twilio_emulator: TwilioEmulator, data_dir: Path
+) -> None:
+    sms_only_shop(db, ["+15550100001", OPTED_OUT_NUMBER, "+15550100003"])
+
+    summary = run_twilio(db, twilio_emulator, data_dir, FakeTime())
+
+    assert (summary.sent, summary.failed) == (2, 1)
+    assert created_to(twilio_emulator) == ["+15550100001", "+15550100003"]
+    assert consent.current_consent(db, 2, "sms") == "opted_out"
+    assert consent.current_consent(db, 1, "sms") == "unknown"
+    assert consent.current_consent(db, 3, "sms") == "unknown"
+    history = consent.consent_history(db, 2)
+    failed = next(
+        r
+        for r in messages.campaign_messages(db, summary.campaign_id)
+        if r.contact_id == 2
+    )
+    assert history[-1]["source"] == "provider"
+    assert history[-1]["evidence"] == f"Twilio error 21610 on message {failed.id}"
+    assert (failed.state, failed.error_code) == ("failed", "21610")
+    events = list(db.query("SELECT * FROM events WHERE kind = 'opt_out'"))
+    assert [(e["contact_id"], e["message_id"]) for e in events] == [(2, failed.id)]
+
+
+def test_invalid_and_landline_numbers_fail_the_row_and_flag_the_contact(
+    db: sqlite_utils.Database, twilio_emulator: TwilioEmulator, data_dir: Path
+) -> None:
+    sms_only_shop(db, [INVALID_NUMBER, LANDLINE_NUMBER, "+15550100003"])
+
+    summary = run_twilio(db, twilio_emulator, data_dir, FakeTime())
+
+    assert (summary.sent, summary.failed, summary.stopped) == (1, 2, None)
+    rows = {
+        r.contact_id: r
+        for r in messages.campaign_messages(db, summary.campaign_id)
+        if r.channel == "sms"
+    }
+    assert (rows[1].state, rows[1].error_code) == ("failed", "21211")
+    assert rows[1].reason == "Twilio says this is not a valid phone number."
+    assert (rows[2].state, rows[2].error_code) == ("failed", "21614")
+    contacts = {
+        row["id"]: row for row in db.query("SELECT * FROM contacts ORDER BY id")
+    }
+    assert json.loads(contacts[1]["warnings"]) == [
+        f"Twilio says {INVALID_NUMBER} is not a valid phone number."
+    ]
+    assert contacts[1]["phone_kind"] == "mobile"
+    assert contacts[2]["phone_kind"] == "fixed_line"
+    assert len(json.loads(contacts[2]["warnings"])) == 1
+    assert json.loads(contacts[3]["warnings"]) == []
+
+
+@pytest.fixture(name="limiting_emulator")
+def limiting_emulator_fixture() -> Iterator[RateLimitingEmulator]:
+    emulator = RateLimitingEmulator()
+    emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+def test_429_waits_retry_after_and_sends_the_same_row(
+    db: sqlite_utils.Database, limiting_emulator: RateLimitingEmulator, data_dir: Path
+) -> None:
+    sms_only_shop(db, phones(3))
+    limiting_emulator.limit_next = 2
+    limiting_emulator.retry_after = "7"
+    fake = FakeTime()
+
+    summary = run_twilio(db, limiting_emulator, data_dir, fake)
+
+    assert (summary.sent, summary.queued, summary.stopped) == (3, 0, None)
+    assert sorted(created_to(limiting_emulator)) == phones(3)
+    posts = [r for r in limiting_emulator.requests if r.method == "POST"]
+    assert [r.form["To"] for r in posts[:3]] == [phones(3)[0]] * 3
+    assert sum(fake.slept) == pytest.approx(14.0)
+
+
+def test_429_that_never_ends_pauses_with_rows_queued(
+    db: sqlite_utils.Database, twilio_emulator: TwilioEmulator, data_dir: Path
+) -> None:
+    sms_only_shop(db, [RATE_LIMITED_NUMBER, "+15550100002"])
+    fake = FakeTime()
+    policy = sending.RetryPolicy(rate_limit_retries=3)
+
+    summary = run_twilio(db, twilio_emulator, data_dir, fake, policy=policy)
+
+    assert summary.queued == 2 and summary.sent == 0
+    assert summary.stopped is not None and "limiting" in summary.stopped
+    posts = [r for r in twilio_emulator.requests if r.method == "POST"]
+    assert len(posts) == 4  # the first try and three retries, then a pause
+    assert messages.get_campaign(db, summary.campaign_id).state == "paused"
+
+
+def test_a_5xx_is_retried_with_backoff_then_sent(
+    db: sqlite_utils.Database, twilio_emulator: TwilioEmulator, data_dir: Path
+) -> None:
+    sms_only_shop(db, phones(2))
+    twilio_emulator.fail_next = ["500", "502"]
+    fake = FakeTime()
+
+    summary = run_twilio(db, twilio_emulator, data_dir, fake)
+
+    assert (summary.sent, summary.queued, summary.unknown) == (2, 0, 0)
+    assert sorted(created_to(twilio_emulator)) == phones(2)
+    assert sum(fake.slept) == pytest.approx(1 + 2)  # doubling from one second
+
+
+def test_repeated_5xx_pauses_the_campaign_with_rows_queued(
+    db: sqlite_utils.Database, twilio_emulator: TwilioEmulator, data_dir: Path
+) -> None:
+    sms_only_shop(db, phones(3))
+    twilio_emulator.fail_next = ["503"] * 10
+    fake = FakeTime()
+
+    summary = run_twilio(db, twilio_emulator, data_dir, fake)
+
+    assert (summary.sent, summary.queued) == (0, 3)
+    assert summary.stopped is not None and "HTTP 503" in summary.stopped
+    assert len(twilio_emulator.requests) == 4
+    assert sum(fake.slept) == pytest.approx(1 + 2 + 4)
+    assert {r.state for r in messages.campaign_messages(db, summary.campaign_id)} == {
+        "queued",
+        "skipped",
+    }
+
+    twilio_emulator.fail_next.clear()
+    resumed = run_twilio(
+        db, twilio_emulator, data_dir, fake, campaign_id=summary.campaign_id
+    )
+    assert (resumed.sent, resumed.queued) == (3, 0)
+    assert sorted(created_to(twilio_emulator)) == phones(3)
+
+
+def test_a_timeout_after_twilio_created_the_message_is_confirmed_not_resent(
+    db: sqlite_utils.Database, twilio_emulator: TwilioEmulator, data_dir: Path
+) -> None:
+    sms_only_shop(db, phones(3))
+    twilio_emulator.stall_seconds = 1.0
+    twilio_emulator.fail_next = ["stall"]  # creates the first message, answers late
+    fake = FakeTime()
+
+    summary = run_twilio(db, twilio_emulator, data_dir, fake, timeout=0.3)
+
+    assert (summary.sent, summary.unknown, summary.queued) == (3, 0, 0)
+    assert (summary.confirmed, summary.requeued) == (1, 0)
+    assert sorted(created_to(twilio_emulator)) == phones(3)  # no duplicate
+    first = messages.campaign_messages(db, summary.campaign_id)[0]
+    assert first.channel == "sms"
+    by_sid = {m["sid"]: m for m in twilio_emulator.created()}
+    assert by_sid[first.provider_id or ""]["to"] == first.to
+    assert first.reason is None
+
+
+def test_a_dropped_connection_with_no_message_is_requeued_and_sent_once(
+    db: sqlite_utils.Database, twilio_emulator: TwilioEmulator, data_dir: Path
+) -> None:
+    sms_only_shop(db, phones(3))
+    twilio_emulator.fail_next = ["drop"]  # reads the request, creates nothing
+    fake = FakeTime()
+
+    summary = run_twilio(db, twilio_emulator, data_dir, fake)
+
+    assert (summary.sent, summary.unknown, summary.queued) == (3, 0, 0)
+    assert (summary.confirmed, summary.requeued) == (0, 1)
+    assert sorted(created_to(twilio_emulator)) == phones(3)
+    assert sum(fake.slept) >= sending.RetryPolicy().settle_delay - 0.01
+
+
+def test_rows_left_sending_are_checked_against_twilio(
+    db: sqlite_utils.Database, twilio_emulator: TwilioEmulator, data_dir: Path
+) -> None:
+    sms_only_shop(db, phones(3))
+    plan = sending.plan_send(db, template_name="Receipt", everyone=True)
+    campaign_id = sending.queue_plan(db, plan, provider_sms="twilio")
+    first, second, _third = [
+        r for r in messages.campaign_messages(db, campaign_id) if r.channel == "sms"
+    ]
+    # The PC died twice mid-send: once after Twilio took the text, once before.
+    assert messages.mark_sending(db, first.id, "twilio")
+    sms = twilio_for(twilio_emulator)
+    sid = sms.send_sms(first.to, first.body).provider_id
+    sms.close()
+    assert messages.mark_sending(db, second.id, "twilio")
+
+    summary = run_twilio(
+        db, twilio_emulator, data_dir, FakeTime(), campaign_id=campaign_id
+    )
+
+    assert (summary.sent, summary.unknown, summary.sent_now) == (3, 0, 2)
+    assert (summary.confirmed, summary.requeued) == (1, 1)
+    assert sorted(created_to(twilio_emulator)) == phones(3)
+    rows = messages.campaign_messages(db, campaign_id)
+    assert next(r for r in rows if r.id == first.id).provider_id == sid
+
+
+def test_a_message_twilio_holds_for_another_row_is_not_taken(
+    db: sqlite_utils.Database, twilio_emulator: TwilioEmulator, data_dir: Path
+) -> None:
+    sms_only_shop(db, phones(1))
+    first = run_twilio(db, twilio_emulator, data_dir, FakeTime())
+    plan = sending.plan_send(db, template_name="Receipt", everyone=True)
+    again = sending.queue_plan(db, plan, provider_sms="twilio")
+    row = next(r for r in messages.campaign_messages(db, again) if r.channel == "sms")
+    assert messages.mark_sending(db, row.id, "twilio")  # crashed before the call
+
+    summary = run_twilio(db, twilio_emulator, data_dir, FakeTime(), campaign_id=again)
+
+    assert first.sent == 1
+    assert (summary.confirmed, summary.requeued, summary.sent) == (0, 1, 1)
+    assert len(twilio_emulator.created()) == 2
+
+
+def test_refused_credentials_pause_with_rows_queued(
+    db: sqlite_utils.Database, twilio_emulator: TwilioEmulator, data_dir: Path
+) -> None:
+    sms_only_shop(db, phones(2))
+    twilio_emulator.accounts[ACCOUNT_SID] = "another-token"
+
+    summary = run_twilio(db, twilio_emulator, data_dir, FakeTime())
+
+    assert (summary.sent, summary.queued) == (0, 2)
+    assert summary.stopped is not None and "refused" in summary.stopped
+    assert messages.get_campaign(db, summary.campaign_id).state == "paused"
+
+
+def test_sms_are_paced_by_segments_per_second(
+    db: sqlite_utils.Database, twilio_emulator: TwilioEmulator, data_dir: Path
+) -> None:
+    sms_only_shop(db, phones(6))
+    fake = FakeTime()
+
+    summary = run_twilio(db, twilio_emulator, data_dir, fake, rate=2)
+
+    assert summary.sent == 6
+    # Two go at once (one second's worth), then one every half second.
+    assert sum(fake.slept) == pytest.approx(2.0)
+    assert fake.now - 1000.0 == pytest.approx(2.0)
+
+
+def test_email_is_not_held_back_by_sms_pacing(
+    db: sqlite_utils.Database, data_dir: Path
+) -> None:
+    set_up_shop(db, contacts=4)
+    plan = sending.plan_send(db, template_name="Receipt", everyone=True)
+    campaign_id = sending.queue_plan(db, plan)
+    sms = RecordingSms()
+    order: list[tuple[str, float]] = []
+    fake = FakeTime()
+    email = OutboxEmail(data_dir / "email")
+
+    class TimedSms(RecordingSms):
+        def send_sms(self, to: str, body: str) -> SendReceipt:
+            order.append(("sms", fake.now))
+            return sms.send_sms(to, body)
+
+    class TimedEmail(OutboxEmail):
+        def send_email(self, mail: OutgoingEmail) -> SendReceipt:
+            order.append(("email", fake.now))
+            return email.send_email(mail)
+
+    summary = sending.run_campaign(
+        db,
+        campaign_id,
+        Senders(sms=TimedSms(), email=TimedEmail(data_dir / "email")),
+        sms_rate=1,
+        clock=fake.clock,
+        sleep=fake.sleep,
+    )
+
+    assert summary.sent == 8
+    emails = [at for kind, at in order if kind == "email"]
+    texts = [at for kind, at in order if kind == "sms"]
+    assert emails == [1000.0] * 4  # every email went while the SMS waited
+    assert texts == [pytest.approx(1000.0 + n) for n in range(4)]
+
+
+def test_token_bucket_math_with_a_fake_clock() -> None:
+    fake = FakeTime()
+    bucket = TokenBucket(1.0, clock=fake.clock)
+
+    assert bucket.acquire(1, fake.sleep) == 0  # a full bucket starts at once
+    assert bucket.wait_time(1) == pytest.approx(1.0)
+    assert bucket.acquire(3, fake.sleep) == pytest.approx(1.0)  # waits for a full
+    assert bucket.wait_time(1) == pytest.approx(3.0)  # then pays the debt of 2
+    fake.now += 10
+    assert bucket.wait_time(1) == 0  # never more than the burst builds up
+    bucket.take(1)
+    assert bucket.wait_time(1) == pytest.approx(1.0)
+    bucket.hold(5)
+    assert bucket.wait_time(1) == pytest.approx(6.0)
+
+    fast = TokenBucket(10.0, clock=fake.clock)
+    start = fake.now
+    for _ in range(100):
+        fast.acquire(1, fake.sleep)
+    assert fake.now - start == pytest.approx(9.0)  # 10 at once, then 10 a second
+    with pytest.raises(ValueError):
+        TokenBucket(0)
+
+
+def test_backoff_prefers_retry_after_and_doubles_up_to_a_cap() -> None:
+    assert backoff_delay(1, retry_after=7) == 7
+    assert [backoff_delay(n) for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
+    assert backoff_delay(10, cap=60) == 60
+    assert backoff_delay(1, retry_after=600, cap=60) == 60
+
+
+def test_a_campaign_sent_by_a_live_process_is_not_sent_twice(
+    db: sqlite_utils.Database, data_dir: Path
+) -> None:
+    set_up_shop(db, contacts=1)
+    campaign_id = _queue(db)
+    other = {
+        "owner": "another",
+        "host": socket.gethostname(),
+        "pid": os.getppid(),  # alive: the process that started the tests
+        "at": time.time(),
+    }
+    assert (
+        messages.claim_lease(
+            db, f"_lease.campaign.{campaign_id}", other, may_take=lambda _c: False
+        )
+        is None
+    )
+
+    with pytest.raises(ValidationError, match="being sent by another Duet"):
+        sending.run_campaign(db, campaign_id, outbox_senders(data_dir))
+
+    other["pid"] = 2**22 + 12345  # no such process: the lease is stale
+    messages.set_internal(db, f"_lease.campaign.{campaign_id}", json.dumps(other))
+    summary = sending.run_campaign(db, campaign_id, outbox_senders(data_dir))
+    assert summary.sent == 2
+    assert messages.get_internal(db, f"_lease.campaign.{campaign_id}") is None
+
+
+def test_resume_refuses_other_providers_than_the_campaigns(
+    db: sqlite_utils.Database, data_dir: Path
+) -> None:
+    set_up_shop(db, contacts=1)
+    plan = sending.plan_send(db, template_name="Receipt", everyone=True)
+    campaign_id = sending.queue_plan(db, plan, provider_sms="twilio")
+
+    with pytest.raises(ValidationError, match="through twilio"):
+        sending.resume_campaign(db, campaign_id, outbox_senders(data_dir))
+    summaries = sending.resume_all(db, outbox_senders(data_dir))
+
+    assert [c.id for c in sending.interrupted_campaigns(db)] == [campaign_id]
+    assert summaries[0].stopped is not None and "twilio" in summaries[0].stopped
+    assert summaries[0].queued == 2
+    assert not (data_dir / "outbox").exists()
+
+
+def test_resume_finishes_every_interrupted_campaign(
+    db: sqlite_utils.Database, data_dir: Path
+) -> None:
+    set_up_shop(db, contacts=2)
+    first = _queue(db)
+    second = _queue(db)
+    done = _queue(db)
+    sending.run_campaign(db, done, outbox_senders(data_dir))
+    sending.run_campaign(db, first, outbox_senders(data_dir), cancel=lambda: True)
+
+    assert [c.id for c in sending.interrupted_campaigns(db)] == [first, second]
+    summaries = sending.resume_all(db, outbox_senders(data_dir))
+
+    assert [(s.campaign_id, s.sent, s.queued) for s in summaries] == [
+        (first, 4, 0),
+        (second, 4, 0),
+    ]
+    assert sending.interrupted_campaigns(db) == []
+    assert len(_outbox_files(data_dir)) == 12
+
+
+def test_provider_error_that_is_not_retryable_pauses(
+    db: sqlite_utils.Database, data_dir: Path
+) -> None:
+    set_up_shop(db, contacts=2)
+    campaign_id = _queue(db)
+
+    class SenderRefused(RecordingSms):
+        def send_sms(self, to: str, body: str) -> SendReceipt:
+            raise ProviderError("Twilio will not send from this sender.", code=21606)
+
+    summary = sending.run_campaign(
+        db, campaign_id, Senders(sms=SenderRefused(), email=OutboxEmail(data_dir))
+    )
+
+    assert summary.stopped == "Twilio will not send from this sender."
+    assert summary.queued >= 1 and summary.failed == 0
+
+
+@pytest.mark.allow_warning_log
+def test_an_unclaimed_different_text_at_twilio_is_left_for_the_owner(
+    db: sqlite_utils.Database, twilio_emulator: TwilioEmulator, data_dir: Path
+) -> None:
+    sms_only_shop(db, phones(1))
+    plan = sending.plan_send(db, template_name="Receipt", everyone=True)
+    campaign_id = sending.queue_plan(db, plan, provider_sms="twilio")
+    row = next(
+        r for r in messages.campaign_messages(db, campaign_id) if r.channel == "sms"
+    )
+    assert messages.mark_sending(db, row.id, "twilio")
+    sms = twilio_for(twilio_emulator)
+    sms.send_sms(row.to, row.body.replace("inbox", "in-box"))  # rewritten on the way
+    sms.close()
+
+    summary = run_twilio(
+        db, twilio_emulator, data_dir, FakeTime(), campaign_id=campaign_id
+    )
+
+    assert (summary.unknown, summary.sent, summary.requeued) == (1, 0, 0)
+    assert len(twilio_emulator.created()) == 1
+    stored = next(
+        r for r in messages.campaign_messages(db, campaign_id) if r.id == row.id
+    )
+    assert stored.reason == sending.DIFFERENT_TEXT
+
+
+def test_held_messages_wait_for_their_time_and_the_shop_address(
+    db: sqlite_utils.Database, data_dir: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from desktop_app.core import planning
+
+    set_up_shop(db, contacts=3)
+    template_id = templates.get_template(db, "Receipt").id
+    later = datetime.now(UTC) + timedelta(hours=3)
+    plan = [
+        planning.PlannedMessage(1, "sms", "+15550100001", "Now", segments=1),
+        planning.PlannedMessage(
+            2, "sms", "+15550100002", "Later", segments=1, action=planning.HOLD,
+            reason="held until 08:00", not_before=later,
+            hold_kind=planning.HOLD_QUIET_HOURS,
+        ),
+        planning.PlannedMessage(
+            3, "email", "test3@example.com", "Hello", subject="Hi",
+            action=planning.HOLD, reason=planning.NO_ADDRESS,
+            hold_kind=planning.HOLD_ADDRESS,
+        ),
+    ]  # fmt: skip
+    campaign_id = messages.create_campaign(
+        db,
+        name="Held",
+        template_id=template_id,
+        audience={},
+        messages=plan,
+        provider_sms="recording",
+    )
+    sms = RecordingSms()
+
+    summary = sending.run_campaign(
+        db, campaign_id, Senders(sms=sms, email=OutboxEmail(data_dir))
+    )
+
+    assert [body for _, body in sms.sent] == ["Now"]
+    assert (summary.sent, summary.queued, summary.held) == (1, 0, 2)
+    assert "2 held" in summary.summary_text()
+    assert messages.get_campaign(db, campaign_id).state == "waiting"
+    assert sending.interrupted_campaigns(db) == []
+    stored = {r.contact_id: r for r in messages.campaign_messages(db, campaign_id)}
+    assert stored[2].not_before == later.isoformat(timespec="seconds")
+    assert stored[2].state == "queued"
+
+    db.execute(
+        "UPDATE messages SET not_before = ? WHERE id = ?",
+        [(datetime.now(UTC) - timedelta(minutes=1)).isoformat(), stored[2].id],
+    )
+    db.conn.commit()
+    assert [c.id for c in sending.interrupted_campaigns(db)] == [campaign_id]
+    resumed = sending.resume_all(db, Senders(sms=sms, email=OutboxEmail(data_dir)))
+    assert [body for _, body in sms.sent] == ["Now", "Later"]
+    assert (resumed[0].sent, resumed[0].held) == (2, 1)

@@ -1,0 +1,290 @@
+"""Sync with Twilio: delivery status of recent SMS, and customers' replies.
+
+A desktop app has no public address for Twilio's webhooks, so Duet asks instead. One
+:func:`sync_once` does two things:
+
+1. **Delivery.** Each SMS Twilio accepted in the last seven days whose delivery is not
+   known yet is fetched; ``delivered`` marks it delivered, ``failed`` or
+   ``undelivered`` marks it failed with Twilio's error code. Twilio's other states
+   (queued, sending, sent...) leave it as it is, to be asked again next time.
+2. **Replies.** The messages customers sent to the shop's number since the last sync
+   (with a small overlap) are stored once each, by Twilio SID, as ``reply`` events,
+   and read with :mod:`desktop_app.core.optout`: an opt-out records an SMS opt-out with
+   the reply as evidence, START/UNSTOP records an opt-in, HELP is shown to the owner,
+   and a sentence that may mean "stop" is flagged for review, never acted on.
+
+Each reply and what it caused are written in one transaction, so a reply is never
+half handled and never handled twice.
+"""
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import sqlite_utils
+
+from desktop_app.core.optout import ReplyKind, classify_reply_detailed
+from desktop_app.errors import ProviderError
+from desktop_app.storage import messages
+from desktop_app.storage.database import utc_now
+
+logger = logging.getLogger(__name__)
+
+LAST_INBOUND_KEY = "_sync.last_inbound"
+STATUS_WINDOW = timedelta(days=7)
+FIRST_INBOUND_WINDOW = timedelta(days=7)
+INBOUND_OVERLAP = timedelta(minutes=10)
+DELIVERED = frozenset({"delivered", "read"})
+NOT_DELIVERED = frozenset({"failed", "undelivered", "canceled"})
+
+_EVENT_FOR: dict[ReplyKind, str] = {
+    ReplyKind.OPT_OUT: "opt_out",
+    ReplyKind.OPT_IN: "opt_in",
+    ReplyKind.HELP: "help",
+    ReplyKind.MAYBE_OPT_OUT: "review",
+}
+
+
+class RecordedMessage(Protocol):
+    """What sync reads of a provider's record (``ProviderMessage`` fits)."""
+
+    sid: str
+    from_: str
+    to: str
+    body: str
+    status: str
+    created: datetime | None
+    price: float | None
+    error_code: int | None
+
+
+class SmsRecord(Protocol):
+    """The provider calls sync needs (``TwilioSms`` fits)."""
+
+    name: str
+
+    def fetch(self, sid: str) -> Any:
+        """Return the provider's record of one message."""
+        ...
+
+    def list_received(self, since: datetime) -> list[Any]:
+        """Return inbound messages since ``since``, newest first."""
+        ...
+
+
+@dataclass
+class SyncReport:
+    """What one sync found.
+
+    Attributes:
+        checked: sent SMS whose status was asked.
+        delivered: of those, now delivered.
+        undelivered: of those, now failed.
+        replies: new inbound messages stored.
+        opt_outs: SMS opt-outs recorded from replies.
+        opt_ins: SMS opt-ins recorded from replies.
+        help: replies asking for help (shown to the owner).
+        review: replies flagged for the owner to decide.
+        unmatched: replies from numbers no contact has.
+        errors: plain sentences for what could not be checked.
+    """
+
+    checked: int = 0
+    delivered: int = 0
+    undelivered: int = 0
+    replies: int = 0
+    opt_outs: int = 0
+    opt_ins: int = 0
+    help: int = 0
+    review: int = 0
+    unmatched: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the report as the JSON ``sync --json`` prints."""
+        return {
+            "checked": self.checked,
+            "delivered": self.delivered,
+            "undelivered": self.undelivered,
+            "replies": self.replies,
+            "opt_outs": self.opt_outs,
+            "opt_ins": self.opt_ins,
+            "help": self.help,
+            "review": self.review,
+            "unmatched": self.unmatched,
+            "errors": list(self.errors),
+        }
+
+    def summary_text(self) -> str:
+        """Return the report in plain words."""
+        text = (
+            f"Checked {self.checked} sent texts: {self.delivered} delivered, "
+            f"{self.undelivered} not delivered. {self.replies} new replies: "
+            f"{self.opt_outs} opt-outs, {self.opt_ins} opt-ins, {self.help} asking "
+            f"for help, {self.review} to review."
+        )
+        for error in self.errors:
+            text += f" {error}"
+        return text
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def sync_once(
+    db: sqlite_utils.Database, sms_provider: SmsRecord, *, now: datetime | None = None
+) -> SyncReport:
+    """Poll the provider once for delivery status and replies.
+
+    Args:
+        db: a connection owned by the calling thread.
+        sms_provider: the SMS provider (``TwilioSms``).
+        now: the current time (aware); tests pass a fixed one.
+
+    Returns:
+        What was found. A provider failure stops that half of the sync and is
+        reported in ``errors``; what was already recorded stays.
+    """
+    now = now or datetime.now(UTC)
+    report = SyncReport()
+    try:
+        _sync_status(db, sms_provider, now, report)
+    except ProviderError as error:
+        report.errors.append(f"Delivery status: {error.message}")
+    try:
+        _sync_replies(db, sms_provider, now, report)
+    except ProviderError as error:
+        report.errors.append(f"Replies: {error.message}")
+
+    logger.info(
+        "sync: %d checked, %d delivered, %d undelivered, %d replies, %d opt-outs, "
+        "%d opt-ins, %d help, %d to review, %d errors",
+        report.checked,
+        report.delivered,
+        report.undelivered,
+        report.replies,
+        report.opt_outs,
+        report.opt_ins,
+        report.help,
+        report.review,
+        len(report.errors),
+    )
+    return report
+
+
+def _sync_status(
+    db: sqlite_utils.Database, provider: SmsRecord, now: datetime, report: SyncReport
+) -> None:
+    since = _iso(now - STATUS_WINDOW)
+    for row in messages.sms_awaiting_delivery(db, provider.name, since):
+        assert row.provider_id is not None
+        record = provider.fetch(row.provider_id)
+        report.checked += 1
+        status = (record.status or "").lower()
+        cost = abs(record.price) if record.price is not None else None
+        if status in DELIVERED:
+            report.delivered += messages.record_delivery(
+                db, row.id, delivered=True, cost=cost
+            )
+        elif status in NOT_DELIVERED:
+            code = None if record.error_code is None else str(record.error_code)
+            reason = "The carrier did not deliver this text" + (
+                f" (Twilio error {code})." if code else "."
+            )
+            report.undelivered += messages.record_delivery(
+                db, row.id, delivered=False, error_code=code, reason=reason, cost=cost
+            )
+
+
+def _sync_replies(
+    db: sqlite_utils.Database, provider: SmsRecord, now: datetime, report: SyncReport
+) -> None:
+    last = messages.get_internal(db, LAST_INBOUND_KEY)
+    if last:
+        since = datetime.fromisoformat(last) - INBOUND_OVERLAP
+    else:
+        since = now - FIRST_INBOUND_WINDOW
+
+    received = provider.list_received(since)
+    for record in reversed(received):  # oldest first
+        if not record.sid or messages.reply_recorded(db, record.sid):
+            continue
+        _store_reply(db, record, report)
+    messages.set_internal(db, LAST_INBOUND_KEY, _iso(now))
+
+
+def _store_reply(
+    db: sqlite_utils.Database, record: RecordedMessage, report: SyncReport
+) -> None:
+    verdict = classify_reply_detailed(record.body or "")
+    contact_ids = messages.contacts_with_phone(db, record.from_)
+    received_at = _iso(record.created) if record.created else utc_now()
+    data = {
+        "sid": record.sid,
+        "from": record.from_,
+        "to": record.to,
+        "received_at": received_at,
+        "kind": verdict.kind.value,
+        "matched": verdict.matched,
+        "explanation": verdict.explanation,
+    }
+    evidence = (
+        f"SMS reply {record.sid} received {received_at}: "
+        f"{json.dumps(record.body or '', ensure_ascii=False)}"
+    )
+    follow_up = _EVENT_FOR.get(verdict.kind)
+
+    with db.conn:
+        for contact_id in contact_ids or [None]:
+            message_id = messages.latest_sms_to(db, contact_id) if contact_id else None
+            messages.add_event(
+                db,
+                "reply",
+                contact_id=contact_id,
+                message_id=message_id,
+                body=record.body or "",
+                data=data,
+                commit=False,
+            )
+            if follow_up is None:
+                continue
+            if contact_id is not None and verdict.kind in (
+                ReplyKind.OPT_OUT,
+                ReplyKind.OPT_IN,
+            ):
+                status = (
+                    "opted_out" if verdict.kind is ReplyKind.OPT_OUT else "opted_in"
+                )
+                _record_consent(db, contact_id, status, evidence)
+            messages.add_event(
+                db,
+                follow_up,
+                contact_id=contact_id,
+                message_id=message_id,
+                body=record.body or "",
+                data={**data, "source": "reply"},
+                commit=False,
+            )
+
+    report.replies += 1
+    report.unmatched += not contact_ids
+    report.opt_outs += verdict.kind is ReplyKind.OPT_OUT and bool(contact_ids)
+    report.opt_ins += verdict.kind is ReplyKind.OPT_IN and bool(contact_ids)
+    report.help += verdict.kind is ReplyKind.HELP
+    report.review += verdict.kind is ReplyKind.MAYBE_OPT_OUT
+    logger.debug("reply %s stored as %s", record.sid, verdict.kind.value)
+
+
+def _record_consent(
+    db: sqlite_utils.Database, contact_id: int, status: str, evidence: str
+) -> None:
+    # Inside the caller's transaction: consent.record_consent would commit on its
+    # own through sqlite-utils, so the row is written here with the same columns.
+    db.conn.execute(
+        "INSERT INTO consent (contact_id, channel, status, source, evidence,"
+        " created_at) VALUES (?, 'sms', ?, 'reply', ?, ?)",
+        [contact_id, status, evidence, utc_now()],
+    )
