@@ -43,7 +43,11 @@ def senders_from_credentials(
 
         config, secret = twilio
         sms = TwilioSms(
-            config.account_sid, secret, config.sender, api_key=config.api_key
+            config.account_sid,
+            secret,
+            config.sender,
+            api_key=config.api_key,
+            rate=config.rate,
         )
     if smtp is not None:
         from desktop_app.providers.smtp_email import SmtpEmail

@@ -141,6 +141,8 @@ class TwilioSms:
         timeout: seconds to wait for each connect and each answer.
         base_url: another API base address, such as ``http://127.0.0.1:8080``; when
             ``None``, ``DUET_TWILIO_API_URL`` is used if set.
+        rate: segments per second this sender may send (1 for a US long code);
+            the send loop paces itself by it.
     """
 
     name = "twilio"
@@ -154,7 +156,9 @@ class TwilioSms:
         api_key: str | None = None,
         timeout: float = 10.0,
         base_url: str | None = None,
+        rate: float | None = None,
     ) -> None:
+        self.rate = rate
         base_url = base_url or os.environ.get(API_URL_ENV) or None
         if base_url is not None and urlsplit(base_url).scheme not in ("http", "https"):
             raise ProviderError(

@@ -32,7 +32,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,7 @@ from desktop_app.errors import (
     ValidationError,
 )
 from desktop_app.providers.base import OutgoingEmail, Senders, SendReceipt
+from desktop_app.services import compliance
 from desktop_app.storage import consent, contacts, messages, settings, templates
 from desktop_app.storage.database import utc_now
 from desktop_app.storage.messages import Campaign, MessageRow
@@ -181,6 +182,8 @@ def plan_send(
     template_name: str,
     tag: str | None = None,
     everyone: bool = False,
+    test_mode: bool | None = None,
+    now: datetime | None = None,
 ) -> SendPlan:
     """Plan sending a template to the contacts with a tag, or to everyone.
 
@@ -188,6 +191,10 @@ def plan_send(
         template_name: the stored template to send.
         tag: send to the contacts carrying this tag.
         everyone: send to every contact (``tag`` must then be None).
+        test_mode: True when the SMS go to the test outbox, which relaxes the
+            marketing-consent and quiet-hours rules into notes; None asks the
+            keyring whether Twilio is set up (no credentials means test mode).
+        now: the time the plan is for (quiet hours); default the current time.
 
     Returns:
         The plan: one message per contact and channel, to send or skip.
@@ -209,6 +216,10 @@ def plan_send(
     consents = {
         channel: consent.consent_map(db, ids, channel) for channel in ("sms", "email")
     }
+    if test_mode is None:
+        from desktop_app import credentials
+
+        test_mode = credentials.load_twilio() is None
     return planning.build_plan(
         audience,
         consents,
@@ -218,6 +229,9 @@ def plan_send(
         template_id=template.id,
         audience={"everyone": True} if everyone else {"tag": tag},
         transactional=template.transactional,
+        test_mode=test_mode,
+        now=now or datetime.now(UTC),
+        last_sms_at=compliance.last_sms_times(db, ids),
     )
 
 
@@ -917,6 +931,7 @@ def send_campaign(
     progress: Progress | None = None,
     senders: Senders | None = None,
     sms_rate: float | None = None,
+    now: datetime | None = None,
 ) -> SendSummary:
     """Plan, queue and send a template in one go (the command line's ``send``).
 
@@ -931,6 +946,7 @@ def send_campaign(
         progress: called with (done, total) after each message.
         senders: use these providers instead (they are not closed here).
         sms_rate: SMS segments per second; defaults to the saved Twilio rate.
+        now: the time to plan for (quiet hours); default the current time.
 
     Returns:
         The campaign's totals.
@@ -939,8 +955,6 @@ def send_campaign(
         ValidationError: see :func:`plan_send`.
         CredentialsError: the keyring is locked or a saved entry is damaged.
     """
-    plan = plan_send(db, template_name=template_name, tag=tag, everyone=everyone)
-
     own = senders is None
     if senders is None:
         from desktop_app.providers.factory import senders_from_credentials
@@ -950,6 +964,14 @@ def send_campaign(
         if sms_rate is None and senders.sms.name == "twilio":
             sms_rate = sms_rate_from_credentials()
     try:
+        plan = plan_send(
+            db,
+            template_name=template_name,
+            tag=tag,
+            everyone=everyone,
+            test_mode=senders.sms.name == "outbox",
+            now=now,
+        )
         campaign_id = queue_plan(
             db,
             plan,
