@@ -38,7 +38,7 @@ from typing import Any
 
 import sqlite_utils
 
-from desktop_app.core import planning
+from desktop_app.core import planning, quiet_hours, timezones
 from desktop_app.core.planning import SendPlan
 from desktop_app.core.throttle import Clock, Sleep, TokenBucket, backoff_delay
 from desktop_app.errors import (
@@ -412,6 +412,12 @@ class _Stop(Exception):
     """Ends a run early; ``args[0]`` is the reason shown to the owner."""
 
 
+OPTED_OUT_SINCE = {
+    "sms": "opted out of SMS after it was queued",
+    "email": "unsubscribed from email after it was queued",
+}
+
+
 @dataclass
 class _Counts:
     sent_now: int = 0
@@ -437,6 +443,7 @@ class _Run:
         clock: Clock,
         sleep: Sleep,
         lease: _Lease,
+        now: Callable[[], datetime],
     ) -> None:
         self.db = db
         self.campaign_id = campaign_id
@@ -447,6 +454,7 @@ class _Run:
         self.clock = clock
         self.sleep = sleep
         self.lease = lease
+        self.now = now
         rate = resolve_sms_rate(senders, sms_rate)
         self.bucket = None if rate is None else TokenBucket(rate, clock=clock)
         self.shop = settings.get_settings(db)
@@ -598,9 +606,46 @@ class _Run:
             return self.senders.sms.send_sms(row.to, row.body)
         return self.senders.email.send_email(_email_for(row, self.shop))
 
+    def blocked_now(self, row: MessageRow) -> bool:
+        """Re-check consent and quiet hours at send time; skip or hold if needed.
+
+        A customer may opt out between queueing and sending, and a slow queue can
+        run past the end of the allowed hours, so the plan's decision is not enough.
+        """
+        transactional, zone_name, status = messages.send_time_facts(self.db, row.id)
+        if status == "opted_out":
+            why = OPTED_OUT_SINCE[row.channel]
+            messages.skip_queued(self.db, row.id, why)
+            return True
+        if row.channel != "sms" or transactional or self.senders.sms.name == "outbox":
+            return False
+
+        choice = timezones.recipient_zone(zone_name, row.to, self.shop["shop.timezone"])
+        country, state = timezones.region_for_number(row.to)
+        decision = quiet_hours.decide(
+            self.now(),
+            zone=choice.zone,
+            country=country,
+            state=state,
+            transactional=False,
+            rules=quiet_hours.load_rules(),
+        )
+        if decision.allowed:
+            return False
+        until = decision.next_allowed_utc
+        reason = decision.reason or "held for quiet hours"
+        if until is None:
+            messages.skip_queued(self.db, row.id, reason)
+        else:
+            not_before = until.astimezone(UTC).isoformat(timespec="seconds")
+            messages.hold_queued(self.db, row.id, not_before, reason)
+        return True
+
     def deliver(self, row: MessageRow) -> None:
         """Send one message, retrying what may be retried; raise _Stop to pause."""
         sender = self.senders.sms if row.channel == "sms" else self.senders.email
+        if self.blocked_now(row):
+            return
         if not messages.mark_sending(self.db, row.id, sender.name):
             return
 
@@ -755,6 +800,7 @@ def run_campaign(
     policy: RetryPolicy | None = None,
     clock: Clock = time.monotonic,
     sleep: Sleep = time.sleep,
+    now: Callable[[], datetime] | None = None,
 ) -> SendSummary:
     """Send a campaign's queued messages in order; resumable and crash-safe.
 
@@ -775,6 +821,7 @@ def run_campaign(
         policy: retry limits and waits.
         clock: a monotonic clock (tests pass a fake one).
         sleep: how to wait (tests pass a fake one).
+        now: the wall clock for quiet hours, as an aware datetime (tests fix it).
 
     Returns:
         The campaign's totals after this run.
@@ -798,6 +845,7 @@ def run_campaign(
             clock=clock,
             sleep=sleep,
             lease=lease,
+            now=now or (lambda: datetime.now(UTC)),
         )
         stopped = run.run()
         held = messages.count_held(db, campaign_id, run.started)

@@ -332,6 +332,52 @@ def mark_sending(db: sqlite_utils.Database, message_id: int, provider: str) -> b
     )
 
 
+def skip_queued(db: sqlite_utils.Database, message_id: int, reason: str) -> bool:
+    """Skip a still-queued message for ``reason`` (e.g. an opt-out since queueing).
+
+    Returns:
+        True when the message was queued and is now skipped.
+    """
+    return _update(
+        db,
+        "UPDATE messages SET state = 'skipped', reason = ?"
+        " WHERE id = ? AND state = 'queued'",
+        [reason, message_id],
+    )
+
+
+def hold_queued(
+    db: sqlite_utils.Database, message_id: int, not_before: str, reason: str
+) -> bool:
+    """Keep a queued message waiting until ``not_before`` (UTC ISO), saying why."""
+    return _update(
+        db,
+        "UPDATE messages SET not_before = ?, reason = ? WHERE id = ? AND state = 'queued'",
+        [not_before, reason, message_id],
+    )
+
+
+def send_time_facts(
+    db: sqlite_utils.Database, message_id: int
+) -> tuple[bool, str, str | None]:
+    """Return (transactional, contact time zone, consent status) for one message.
+
+    The consent status is the newest for the message's channel, or None when the
+    contact has no consent row (or is gone).
+    """
+    row = db.execute(
+        "SELECT m.transactional, coalesce(c.timezone, ''),"
+        " (SELECT status FROM consent k WHERE k.contact_id = m.contact_id"
+        "  AND k.channel = m.channel ORDER BY k.id DESC LIMIT 1)"
+        " FROM messages m LEFT JOIN contacts c ON c.id = m.contact_id"
+        " WHERE m.id = ?",
+        [message_id],
+    ).fetchone()
+    if row is None:
+        return False, "", None
+    return bool(row[0]), str(row[1]), row[2]
+
+
 def mark_sent(
     db: sqlite_utils.Database,
     message_id: int,

@@ -969,3 +969,79 @@ def test_held_messages_wait_for_their_time_and_the_shop_address(
     resumed = sending.resume_all(db, Senders(sms=sms, email=OutboxEmail(data_dir)))
     assert [body for _, body in sms.sent] == ["Now", "Later"]
     assert (resumed[0].sent, resumed[0].held) == (2, 1)
+
+
+def _queue_promo(db: sqlite_utils.Database, planned_at: datetime) -> int:
+    templates.save_template(
+        db,
+        name="Promo",
+        sms_body="Hi {first_name|there}, new stock is in. Reply STOP to opt out.",
+        email_subject="New stock",
+        email_body="Come and see.",
+    )
+    plan = sending.plan_send(
+        db, template_name="Promo", everyone=True, test_mode=False, now=planned_at
+    )
+    return sending.queue_plan(db, plan, provider_sms="twilio")
+
+
+def test_opt_out_after_queueing_skips_the_message(
+    db: sqlite_utils.Database, twilio_emulator: TwilioEmulator, data_dir: Path
+) -> None:
+    sms_only_shop(db, ["+15550100001", "+15550100002"])
+    settings.set_setting(db, "shop.timezone", "America/Chicago")
+    noon = datetime(2027, 5, 4, 17, 0, tzinfo=UTC)
+    campaign_id = _queue_promo(db, noon)
+    consent.record_consent(db, 2, "sms", "opted_out", source="reply", evidence="STOP")
+
+    sms = twilio_for(twilio_emulator)
+    try:
+        summary = sending.run_campaign(
+            db,
+            campaign_id,
+            Senders(sms=sms, email=OutboxEmail(data_dir / "email")),
+            sms_rate=0,
+            now=lambda: noon,
+        )
+    finally:
+        sms.close()
+
+    assert created_to(twilio_emulator) == ["+15550100001"]
+    assert (summary.sent, summary.skipped) == (1, 3)  # 2 emails: no address
+    skipped = [
+        r for r in messages.campaign_messages(db, campaign_id) if r.contact_id == 2
+    ]
+    assert [(r.channel, r.state, r.reason) for r in skipped if r.channel == "sms"] == [
+        ("sms", "skipped", "opted out of SMS after it was queued")
+    ]
+
+
+def test_queue_running_past_quiet_hours_holds_the_rest(
+    db: sqlite_utils.Database, twilio_emulator: TwilioEmulator, data_dir: Path
+) -> None:
+    sms_only_shop(db, ["+15550100001"])
+    settings.set_setting(db, "shop.timezone", "America/Chicago")
+    campaign_id = _queue_promo(db, datetime(2027, 5, 4, 17, 0, tzinfo=UTC))
+    late = datetime(2027, 5, 5, 3, 30, tzinfo=UTC)  # 22:30 in Chicago
+
+    sms = twilio_for(twilio_emulator)
+    try:
+        summary = sending.run_campaign(
+            db,
+            campaign_id,
+            Senders(sms=sms, email=OutboxEmail(data_dir / "email")),
+            sms_rate=0,
+            now=lambda: late,
+        )
+    finally:
+        sms.close()
+
+    assert created_to(twilio_emulator) == []
+    row = next(
+        r for r in messages.campaign_messages(db, campaign_id) if r.channel == "sms"
+    )
+    assert row.state == "queued"
+    assert row.not_before == "2027-05-05T13:00:00+00:00"  # 08:00 CDT
+    assert row.reason and "08:00 CDT" in row.reason
+    assert summary.held == 1
+    assert messages.get_campaign(db, campaign_id).state == "waiting"
