@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from desktop_app.core.stats import DailyCounts, daily_counts
+from desktop_app.core.stats import DailyCounts
 from desktop_app.errors import ValidationError
 from desktop_app.storage import settings
 
@@ -139,8 +139,8 @@ def _row(row: dict[str, Any]) -> HistoryRow:
 def daily_counts_for(db: sqlite_utils.Database, tz: str | None = None) -> DailyCounts:
     """Return messages per local day by channel and state, for the daily chart.
 
-    A message counts on the day it was sent (or failed), else the day it was queued.
-    SQLite groups by UTC hour first, so the work in Python stays small.
+    A message counts on the day it was sent (or failed), else the day it was queued,
+    in the shop's time zone (half-hour zones and DST days included).
 
     Args:
         tz: the IANA time zone; defaults to the ``shop.timezone`` setting.
@@ -148,11 +148,6 @@ def daily_counts_for(db: sqlite_utils.Database, tz: str | None = None) -> DailyC
     Returns:
         The counts.
     """
-    zone = tz or settings.get_setting(db, "shop.timezone")
-    # TODO: #7 zones offset by half an hour split an hour bucket across two days.
-    rows = db.execute(
-        "SELECT substr(coalesce(sent_at, failed_at, queued_at), 1, 13) || ':00:00+00:00'"
-        " AS hour, channel, state, count(*) FROM messages"
-        " GROUP BY hour, channel, state"
-    ).fetchall()
-    return daily_counts(rows, zone)
+    from desktop_app.services import reporting
+
+    return reporting.daily_counts(db, tz)

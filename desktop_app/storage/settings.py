@@ -63,6 +63,12 @@ SPECS: tuple[SettingSpec, ...] = (
         "0.0083",
         "Twilio's published US rate; carrier fees come on top.",
     ),
+    SettingSpec(
+        "reports.attribution_days",
+        "Attribution window (days)",
+        "7",
+        "A sale counts for the last message sent to the buyer within this many days.",
+    ),
 )
 
 SPECS_BY_KEY = {spec.key: spec for spec in SPECS}
@@ -94,6 +100,12 @@ def _check(key: str, value: str) -> str:
                 f"'{value}' is not a price. Write it in dollars, e.g. 0.0083."
             )
         value = str(price)
+    if key == "reports.attribution_days":
+        if not value.isdigit() or not 0 <= int(value) <= 365:
+            raise ValidationError(
+                f"'{value}' is not a number of days. Use a whole number from 0 to 365."
+            )
+        value = str(int(value))
     return value
 
 
