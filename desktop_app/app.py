@@ -13,7 +13,11 @@ from typing import Any, TextIO
 logger = logging.getLogger(__name__)
 
 START_VIEW_ENV = "DUET_START_VIEW"
+COLOR_SCHEME_ENV = "DUET_COLOR_SCHEME"
+LIGHT_STYLE = "style.qss"
+DARK_STYLE = "style-dark.qss"
 _fault_file: TextIO | None = None
+_base_look: dict[str, Any] = {}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,6 +78,7 @@ def run_gui(data_dir: Path, *, quit_after_start: bool = False) -> int:
         window.first_painted.connect(app.quit)
     else:
         window.first_painted.connect(window.probe_credentials)
+        window.first_painted.connect(window.maybe_show_first_run)
     window.show()
     logger.info("window opened on %s", data_dir)
 
@@ -96,18 +101,23 @@ def _open_main_window(data_dir: Path) -> Any:
         logger.error("could not open the database: %s", error.detail or error.message)
         feedback.warn(None, messages.START_FAILED_TITLE, error.message)
         return None
-    window = MainWindow(db, data_dir)
-    window.database = db  # type: ignore[attr-defined]
-    return window
+    return MainWindow(db, data_dir)
 
 
 def _show_start_view(window: Any, name: str) -> None:
+    """Show the page ``name``; ``settings.data`` also picks the Settings tab."""
     from desktop_app.ui.main_window import VIEW_NAMES
+    from desktop_app.ui.settings.settings_view import PAGE_NAMES
 
-    if name in VIEW_NAMES:
-        window.show_view(name)
-    else:
+    view, _, page = name.replace(":", ".").partition(".")
+    if view not in VIEW_NAMES or (
+        page and (view != "settings" or page not in PAGE_NAMES)
+    ):
         logger.warning("unknown %s=%s; known: %s", START_VIEW_ENV, name, VIEW_NAMES)
+        return
+    window.show_view(view)
+    if page:
+        window.settings_view.show_page(page)
 
 
 def _style_application(app: Any) -> None:
@@ -115,13 +125,96 @@ def _style_application(app: Any) -> None:
 
     app.setApplicationName("Duet")
     app.setOrganizationName("Duet")
-    folder = resources_dir()
-    style = folder / "style.qss"
-    if style.is_file():
-        app.setStyleSheet(style.read_text(encoding="utf-8"))
-    icon = folder / "duet.svg"
+    follow_color_scheme(app)
+    icon = resources_dir() / "duet.svg"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
+
+
+def wants_dark(app: Any) -> bool:
+    """Return True when Duet should look dark.
+
+    ``DUET_COLOR_SCHEME=dark`` or ``light`` decides; otherwise the operating
+    system's colour scheme as Qt reports it (Qt 6.5+).
+    """
+    from PySide6.QtCore import Qt
+
+    forced = os.environ.get(COLOR_SCHEME_ENV, "").strip().lower()
+    if forced in ("dark", "light"):
+        return forced == "dark"
+    return bool(app.styleHints().colorScheme() == Qt.ColorScheme.Dark)
+
+
+def apply_style(app: Any, dark: bool) -> None:
+    """Load the light or dark style sheet (and, for dark, a dark Fusion palette).
+
+    Args:
+        app: the QApplication.
+        dark: True for the dark look.
+    """
+    from PySide6.QtWidgets import QStyleFactory
+
+    if not _base_look:
+        _base_look.update(style=app.style().name(), palette=app.palette())
+    if dark:
+        app.setStyle(QStyleFactory.create("Fusion"))
+        app.setPalette(_dark_palette())
+    elif app.property("duetDark"):
+        base = QStyleFactory.create(str(_base_look["style"]))
+        if base is not None:
+            app.setStyle(base)
+        app.setPalette(_base_look["palette"])
+    style = resources_dir() / (DARK_STYLE if dark else LIGHT_STYLE)
+    app.setStyleSheet(style.read_text(encoding="utf-8") if style.is_file() else "")
+    app.setProperty("duetDark", dark)
+    logger.debug("style applied: %s", "dark" if dark else "light")
+
+
+def follow_color_scheme(app: Any) -> None:
+    """Apply the style for the current colour scheme and follow its changes live."""
+    apply_style(app, wants_dark(app))
+    if app.property("duetFollowsScheme"):
+        return
+    app.setProperty("duetFollowsScheme", True)
+
+    def changed(_scheme: object) -> None:
+        dark = wants_dark(app)
+        if dark != bool(app.property("duetDark")):
+            apply_style(app, dark)
+
+    app.styleHints().colorSchemeChanged.connect(changed)
+
+
+def _dark_palette() -> Any:
+    from PySide6.QtGui import QColor, QPalette
+
+    role = QPalette.ColorRole
+    colors = {
+        role.Window: "#1f2423",
+        role.WindowText: "#e3e8e6",
+        role.Base: "#161a19",
+        role.AlternateBase: "#232928",
+        role.ToolTipBase: "#2b3231",
+        role.ToolTipText: "#e3e8e6",
+        role.PlaceholderText: "#8a9794",
+        role.Text: "#e3e8e6",
+        role.Button: "#2b3231",
+        role.ButtonText: "#e3e8e6",
+        role.BrightText: "#ffffff",
+        role.Highlight: "#2f8f77",
+        role.HighlightedText: "#ffffff",
+        role.Link: "#6cc3ab",
+        role.Mid: "#3a4240",
+        role.Dark: "#121514",
+        role.Light: "#3a4240",
+    }
+    palette = QPalette()
+    for color_role, value in colors.items():
+        palette.setColor(color_role, QColor(value))
+    disabled = QPalette.ColorGroup.Disabled
+    for color_role in (role.Text, role.WindowText, role.ButtonText):
+        palette.setColor(disabled, color_role, QColor("#6b7673"))
+    return palette
 
 
 def _enable_faulthandler(log_dir: Path) -> None:

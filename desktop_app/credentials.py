@@ -2,7 +2,7 @@
 
 Everything lives under the keyring service ``Duet``:
 
-- ``twilio`` / ``smtp``: the settings that are not secret (SID, sender, host, port, user,
+- ``twilio`` / ``smtp`` / ``imap``: the settings that are not secret (SID, sender, host, port, user,
   From...) as one JSON text, plus how many parts the secret has;
 - ``twilio.secret.1``, ``twilio.secret.2``... / ``smtp.secret.1``...: the secret, cut into
   parts of at most :data:`PART_CHARS` characters. Windows Credential Manager holds 2,560
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 SERVICE = "Duet"
 PART_CHARS = 1000
 MAX_PARTS = 50
-PROVIDERS = ("twilio", "smtp")
+PROVIDERS = ("twilio", "smtp", "imap")
 
 # Backends that keep secrets encrypted by the operating system. Anything else (such as
 # keyrings.alt's plain-text file) is refused for saving.
@@ -110,6 +110,23 @@ class SmtpConfig:
     user: str
     from_address: str
     from_name: str = ""
+
+
+@dataclass(frozen=True)
+class ImapConfig:
+    """The shop's mailbox (IMAP), read for unsubscribe mails and bounces.
+
+    Attributes:
+        host: the IMAP server name.
+        port: the server port (993 for ``ssl``, 143 otherwise).
+        security: ``ssl``, ``starttls`` or ``none``.
+        user: the login name.
+    """
+
+    host: str
+    port: int
+    security: str
+    user: str
 
 
 def keyring_status() -> KeyringStatus:
@@ -241,14 +258,54 @@ def load_smtp() -> tuple[SmtpConfig, str] | None:
     return config, password
 
 
-def clear(provider: str) -> None:
-    """Forget the settings and secret of ``provider`` (``twilio`` or ``smtp``).
+def save_imap(config: ImapConfig, password: str) -> None:
+    """Save the mailbox settings and password.
 
     Args:
-        provider: ``twilio`` or ``smtp``.
+        config: the settings that are not secret.
+        password: the mailbox password (or app password).
 
     Raises:
-        ValueError: ``provider`` is not one of the two.
+        ValidationError: a field is not in the expected form.
+        CredentialsError: no secure keyring is usable, or it refused the password.
+    """
+    _check_imap(config)
+    _save("imap", asdict(config), password)
+
+
+def load_imap() -> tuple[ImapConfig, str] | None:
+    """Return the saved mailbox settings and password, or ``None`` when not set.
+
+    Returns:
+        ``(config, password)``, or ``None`` when nothing is saved or no keyring exists.
+
+    Raises:
+        CredentialsError: the keyring is locked or the saved entry is damaged.
+    """
+    loaded = _load("imap")
+    if loaded is None:
+        return None
+    fields, password = loaded
+    try:
+        config = ImapConfig(
+            host=str(fields["host"]),
+            port=int(fields["port"]),
+            security=str(fields["security"]),
+            user=str(fields["user"]),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise _damaged("imap") from error
+    return config, password
+
+
+def clear(provider: str) -> None:
+    """Forget the settings and secret of ``provider`` (``twilio``, ``smtp``, ``imap``).
+
+    Args:
+        provider: ``twilio``, ``smtp`` or ``imap``.
+
+    Raises:
+        ValueError: ``provider`` is not one of the three.
         CredentialsError: the keyring refused.
     """
     if provider not in PROVIDERS:
@@ -384,3 +441,63 @@ def _check_smtp(config: SmtpConfig) -> None:
         raise ValidationError(
             "Email From address: expected an address such as shop@example.com."
         )
+
+
+def _check_imap(config: ImapConfig) -> None:
+    if not config.host.strip() or any(ch.isspace() for ch in config.host.strip()):
+        raise ValidationError(
+            "Mailbox host: expected a server name such as imap.example.com."
+        )
+    if not 0 < config.port < 65536:
+        raise ValidationError("Mailbox port: expected a number from 1 to 65535.")
+    if config.security not in ("ssl", "starttls", "none"):
+        raise ValidationError("Mailbox security: expected ssl, starttls or none.")
+    if not config.user.strip():
+        raise ValidationError(
+            "Mailbox user: expected the login name, often the full email address."
+        )
+
+
+# --- the token of the local event endpoint (issue 8) ---------------------------
+
+EVENT_TOKEN_USER = "events.token"
+
+
+def new_event_token() -> str:
+    """Return a fresh random token for the local event endpoint (43 characters)."""
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
+def save_event_token(token: str) -> None:
+    """Save the event endpoint's token in the keyring, replacing any earlier one.
+
+    Raises:
+        ValidationError: the token is shorter than 20 characters.
+        CredentialsError: no secure keyring is usable, or it refused the token.
+    """
+    if len(token) < 20:
+        raise ValidationError("Event token: at least 20 characters.")
+    status = keyring_status()
+    if not status.ok:
+        raise CredentialsError(status.reason, detail=status.backend)
+    try:
+        keyring.set_password(SERVICE, EVENT_TOKEN_USER, token)
+    except Exception as error:
+        raise _refused(error) from error
+    logger.info("credentials saved: event token")
+
+
+def load_event_token() -> str | None:
+    """Return the event endpoint's token, or None when none is saved.
+
+    Raises:
+        CredentialsError: the keyring is locked.
+    """
+    try:
+        return keyring.get_password(SERVICE, EVENT_TOKEN_USER)
+    except keyring.errors.NoKeyringError:
+        return None
+    except Exception as error:
+        raise _refused(error) from error

@@ -237,3 +237,48 @@ def test_factory_mixes_per_channel_and_honours_use_outbox(
     assert (mixed.sms.name, mixed.email.name) == ("twilio", "outbox")
     assert forced_mode == "test outbox"
     assert forced.sms.name == "outbox"
+
+
+IMAP = credentials.ImapConfig("imap.example.com", 993, "ssl", "shop@example.com")
+IMAP_PASSWORD = "imap-password-do-not-log"
+
+
+def test_imap_round_trip_and_clear(
+    memory_keyring: MemoryKeyring, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="desktop_app")
+
+    credentials.save_imap(IMAP, IMAP_PASSWORD)
+
+    assert credentials.load_imap() == (IMAP, IMAP_PASSWORD)
+    assert IMAP_PASSWORD not in memory_keyring.store[("Duet", "imap")]
+    assert memory_keyring.store[("Duet", "imap.secret.1")] == IMAP_PASSWORD
+    assert IMAP_PASSWORD not in caplog.text
+    credentials.clear("imap")
+    assert credentials.load_imap() is None
+    assert [k for k in memory_keyring.store if k[1].startswith("imap")] == []
+
+
+@pytest.mark.parametrize(
+    ("config", "field"),
+    [
+        (credentials.ImapConfig("", 993, "ssl", "shop"), "Mailbox host"),
+        (credentials.ImapConfig("imap.example.com", 0, "ssl", "shop"), "Mailbox port"),
+        (credentials.ImapConfig("imap.example.com", 993, "tls", "shop"), "security"),
+        (credentials.ImapConfig("imap.example.com", 993, "ssl", " "), "Mailbox user"),
+    ],
+)
+def test_bad_imap_fields_are_named(
+    memory_keyring: MemoryKeyring, config: credentials.ImapConfig, field: str
+) -> None:
+    with pytest.raises(ValidationError, match=field):
+        credentials.save_imap(config, IMAP_PASSWORD)
+    assert memory_keyring.store == {}
+
+
+def test_imap_is_refused_without_a_keyring(
+    fail_keyring: keyring.backend.KeyringBackend,
+) -> None:
+    with pytest.raises(CredentialsError, match="GNOME Keyring"):
+        credentials.save_imap(IMAP, IMAP_PASSWORD)
+    assert credentials.load_imap() is None

@@ -8,6 +8,7 @@ ever blocks a test run.
 import logging
 import sys
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
@@ -75,8 +76,8 @@ def _box(
 ) -> QMessageBox:
     box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, parent)
     box.setWindowModality(
-        QMessageBox.WindowModality.WindowModal
+        Qt.WindowModality.WindowModal
         if parent is not None
-        else QMessageBox.WindowModality.ApplicationModal
+        else Qt.WindowModality.ApplicationModal
     )
     return box

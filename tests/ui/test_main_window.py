@@ -2,14 +2,18 @@
 
 from pathlib import Path
 
+import sqlite_utils
+
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
-from desktop_app import paths
+from desktop_app import app, paths
 from desktop_app.services import importing
 from desktop_app.storage import templates
 from desktop_app.ui import messages
 from desktop_app.ui.main_window import VIEW_NAMES, MainWindow
+from tests.helpers.memory_keyring import memory_keyring_fixture  # noqa: F401
 from tests.ui.conftest import write_many_contacts
 
 
@@ -199,3 +203,125 @@ def test_banner_follows_the_sending_mode(qtbot, shop_db, data_dir):
     window.set_mode("test outbox")
     assert window.banner.text() == messages.TEST_MODE_BANNER
     assert window.compose_view._provider_names == ("outbox", "outbox")
+
+
+def test_title_names_the_shop(qtbot, shop_db, data_dir):
+    window = make_window(qtbot, shop_db, data_dir)
+    assert window.windowTitle() == "Duet — Test Shop"
+
+    window.settings_view.edits["shop.name"].setText("Corner Shop")
+    assert window.settings_view.save()
+
+    assert window.windowTitle() == "Duet — Corner Shop"
+
+
+def test_backup_then_restore_from_the_window_round_trips(
+    qtbot, shop_db, data_dir, tmp_path, boxes
+):
+    window = make_window(qtbot, shop_db, data_dir)
+    window.show_view("settings")
+    data_page = window.settings_view.data
+    backup = tmp_path / "before.sqlite3"
+    data_page.backup(backup)
+    qtbot.waitUntil(lambda: not data_page.is_busy(), timeout=15000)
+    assert backup.is_file()
+
+    extra = tmp_path / "extra.csv"
+    extra.write_text(
+        "First Name,Email,Phone\nZed,zed@example.com,(212) 555-0199\n",
+        encoding="utf-8",
+    )
+    importing.import_file(window.database, extra, region="US")
+    assert window.database["contacts"].count == 6
+    old_contacts_view = window.contacts_view
+
+    boxes.answer = True
+    assert data_page.request_restore(backup)
+
+    db = window.database
+    assert db is not shop_db
+    assert db["contacts"].count == 5
+    assert window.contacts_view is not old_contacts_view
+    assert window.contacts_view.model.rowCount() == 5
+    assert window.current_view_name() == "settings"
+    assert window.settings_view.current_page() == "data"
+    kinds = boxes.kinds()
+    assert kinds == ["ask", "inform"]
+    text = boxes.calls[-1][1][2]
+    assert "Your previous data was kept in" in text
+    kept = Path(text.rsplit(" in ", 1)[1])
+    assert kept.is_file() and kept.parent == data_dir / "backups"
+    kept_db = sqlite_utils.Database(kept)
+    assert kept_db["contacts"].count == 6
+    kept_db.close()
+    assert window.settings_view.data.safety_result.text() == text
+    window.close()
+    db.close()
+
+
+def test_restore_of_a_file_that_is_no_backup_changes_nothing(
+    qtbot, shop_db, data_dir, tmp_path, boxes
+):
+    window = make_window(qtbot, shop_db, data_dir)
+    bogus = tmp_path / "notes.sqlite3"
+    bogus.write_text("not a database", encoding="utf-8")
+    old_view = window.contacts_view
+
+    window.settings_view.data.request_restore(bogus)
+
+    assert boxes.kinds() == ["ask", "warn"]
+    assert "is not a Duet database" in boxes.calls[-1][1][2]
+    assert window.database is shop_db
+    assert window.contacts_view is old_view
+    assert shop_db["contacts"].count == 5
+
+
+def test_dark_style_is_applied_when_forced(qtbot, qapp, monkeypatch):
+    before = qapp.styleSheet()
+    monkeypatch.setenv(app.COLOR_SCHEME_ENV, "dark")
+    try:
+        app.follow_color_scheme(qapp)
+        assert app.wants_dark(qapp)
+        assert qapp.property("duetDark") is True
+        assert qapp.styleSheet() == (app.resources_dir() / app.DARK_STYLE).read_text(
+            encoding="utf-8"
+        )
+        assert qapp.palette().color(QPalette.ColorRole.Window).lightness() < 80
+
+        monkeypatch.setenv(app.COLOR_SCHEME_ENV, "light")
+        app.apply_style(qapp, app.wants_dark(qapp))
+        assert qapp.property("duetDark") is False
+        assert "#fff3cd" in qapp.styleSheet()
+        assert qapp.palette().color(QPalette.ColorRole.Window).lightness() > 150
+    finally:
+        qapp.setStyleSheet(before)
+
+
+def test_start_view_may_name_a_settings_page(qtbot, shop_db, data_dir):
+    window = make_window(qtbot, shop_db, data_dir)
+
+    app._show_start_view(window, "settings.providers")
+
+    assert window.current_view_name() == "settings"
+    assert window.settings_view.current_page() == "providers"
+
+
+def test_saving_credentials_updates_the_banner(
+    qtbot, shop_db, data_dir, memory_keyring, monkeypatch
+):
+    monkeypatch.delenv("DUET_TWILIO_API_URL", raising=False)
+    window = make_window(qtbot, shop_db, data_dir)
+    window.show_view("settings")
+    settings_view = window.settings_view
+    settings_view.show_page("providers")
+    qtbot.waitUntil(lambda: settings_view.saved_credentials is not None)
+    form = settings_view.providers.twilio_form
+    form.sid_edit.setText("AC" + "0" * 31 + "1")
+    form.token_edit.setText("token-for-the-banner-test")
+    form.sender_edit.setText("+15550100000")
+
+    with qtbot.waitSignal(window.mode_changed, timeout=15000) as blocker:
+        form.save()
+
+    assert blocker.args == ["Twilio + test outbox"]
+    assert "Partly test mode (Twilio + test outbox)" in window.banner.text()

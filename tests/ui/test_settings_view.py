@@ -1,5 +1,7 @@
 """The Settings page: values saved, bad ones refused under their own field."""
 
+import sqlite_utils
+
 from desktop_app import paths
 from desktop_app.storage import settings
 from desktop_app.ui.settings.settings_view import SettingsView
@@ -50,3 +52,62 @@ def test_shows_where_the_data_lives(qtbot, file_db, data_dir):
     assert view.data_dir_label.text() == str(data_dir)
     assert view.database_label.text() == str(paths.database_path(data_dir))
     assert [spec.key for spec in settings.SPECS] == list(view.edits)
+
+
+def test_settings_has_four_pages(qtbot, file_db, data_dir):
+    view = make_view(qtbot, file_db, data_dir)
+
+    names = [view.tabs.tabText(i) for i in range(view.tabs.count())]
+    assert names == ["Shop", "Sending", "Mailbox", "Data"]
+    view.show_page("data")
+    assert view.current_page() == "data"
+    assert view.tabs.currentWidget() is view.data
+
+
+def test_backup_writes_a_copy_in_the_background(qtbot, shop_db, data_dir, tmp_path):
+    view = make_view(qtbot, shop_db, data_dir)
+    target = tmp_path / "backups" / "shop.sqlite3"
+
+    task = view.data.backup(target)
+    qtbot.waitUntil(lambda: not view.data.is_busy(), timeout=15000)
+
+    assert not task.is_running()
+    assert target.is_file()
+    assert f"Backup saved to {target}." == view.data.safety_result.text()
+    copy = sqlite_utils.Database(target)
+    assert copy["contacts"].count == 5
+    copy.close()
+
+
+def test_restore_asks_first_and_sends_nothing_when_declined(
+    qtbot, file_db, data_dir, tmp_path, boxes
+):
+    view = make_view(qtbot, file_db, data_dir)
+    boxes.answer = False
+
+    with qtbot.assertNotEmitted(view.restore_requested):
+        assert view.data.request_restore(tmp_path / "old.sqlite3") is False
+
+    assert boxes.kinds() == ["ask"]
+
+
+def test_ledger_export_and_sign(qtbot, shop_db, data_dir, tmp_path):
+    view = make_view(qtbot, shop_db, data_dir)
+    ledger = tmp_path / "ledger.csv"
+
+    view.data.export_ledger(ledger)
+    qtbot.waitUntil(lambda: not view.data.is_busy(), timeout=15000)
+
+    assert ledger.is_file()
+    assert "consent records" in view.data.proof_result.text()
+
+    view.data.make_sign(tmp_path / "sign.png")
+    qtbot.waitUntil(lambda: not view.data.is_busy(), timeout=30000)
+    assert view.data.proof_result.objectName() == "errorLabel"
+    assert "text number" in view.data.proof_result.text()
+
+    view.data.sign_number_edit.setText("+15550100123")
+    view.data.make_sign(tmp_path / "sign.png")
+    qtbot.waitUntil(lambda: not view.data.is_busy(), timeout=30000)
+    assert (tmp_path / "sign.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Sign saved to" in view.data.proof_result.text()
