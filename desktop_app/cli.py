@@ -121,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_parsers(commands)
     _add_compliance_parsers(commands)
     _add_backup_parsers(commands)
+    _add_automation_parsers(commands)
     return parser
 
 
@@ -832,6 +833,361 @@ def _run_with_database(args: argparse.Namespace, data_dir: Path) -> int:
             return _cmd_resume(db, args, data_dir)
         if args.command == "sync":
             return _cmd_sync(db, args, data_dir)
+        if args.command in _AUTOMATION_COMMANDS:
+            return _cmd_automation(db, args, data_dir)
         return handlers[args.command](db, args)
     finally:
         db.close()
+
+
+# --- automation (issue 8): trigger, rules, watch, serve-events, schedule ----------
+
+_AUTOMATION_COMMANDS = ("trigger", "rules", "watch", "serve-events", "schedule")
+
+
+def _add_automation_parsers(commands: Any) -> None:
+    trg = commands.add_parser("trigger", help="handle one event: send its rule's pair")
+    trg.add_argument("kind", help="purchase, ticket_opened, ticket_resolved, ...")
+    trg.add_argument("--event-id", help="the id the other software gave the event")
+    trg.add_argument("--source", help="who sent it (default: cli)")
+    trg.add_argument("--email")
+    trg.add_argument("--phone")
+    trg.add_argument("--first-name")
+    trg.add_argument("--last-name")
+    trg.add_argument("--name", help="the full name, when given as one")
+    trg.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a merge field, e.g. order_number=1042 (repeat)",
+    )
+    trg.add_argument("--sms-consent", action=argparse.BooleanOptionalAction)
+    trg.add_argument("--email-consent", action=argparse.BooleanOptionalAction)
+    trg.add_argument("--outbox", action="store_true", help="use the test outbox")
+    trg.add_argument("--json", action="store_true")
+
+    rul = commands.add_parser("rules", help="trigger rules, spending caps, activity")
+    rul_commands = rul.add_subparsers(dest="rules_command", required=True)
+    rul_list = rul_commands.add_parser("list", help="list the trigger rules")
+    rul_list.add_argument("--json", action="store_true")
+    rul_set = rul_commands.add_parser("set", help="add or change a kind's rule")
+    rul_set.add_argument("kind")
+    rul_set.add_argument("--template", required=True)
+    rul_set.add_argument("--field", action="append", default=[], metavar="NAME")
+    rul_set.add_argument("--delay", type=int, default=0, help="minutes to wait")
+    rul_set.add_argument("--off", action="store_true", help="record, never send")
+    rul_remove = rul_commands.add_parser("remove", help="delete a kind's rule")
+    rul_remove.add_argument("kind")
+    rul_act = rul_commands.add_parser("activity", help="recent events and outcomes")
+    rul_act.add_argument("--limit", type=int, default=50)
+    rul_act.add_argument("--json", action="store_true")
+    rul_cap = rul_commands.add_parser("cap", help="show or set the SMS spending caps")
+    rul_cap.add_argument("--daily", type=float, help="dollars per day (0: no cap)")
+    rul_cap.add_argument("--monthly", type=float, help="dollars per month (0: none)")
+    rul_cap.add_argument("--json", action="store_true")
+
+    wat = commands.add_parser(
+        "watch", help="turn files dropped in a folder into events"
+    )
+    wat.add_argument("folder", type=Path)
+    wat.add_argument(
+        "--once", action="store_true", help="read what is there, then stop"
+    )
+    wat.add_argument("--kind", help="the event kind for rows that name none")
+    wat.add_argument("--poll", type=float, default=2.0, help="seconds between looks")
+    wat.add_argument("--outbox", action="store_true", help="use the test outbox")
+    wat.add_argument("--json", action="store_true")
+
+    srv = commands.add_parser(
+        "serve-events", help="accept events over HTTP on 127.0.0.1 (token required)"
+    )
+    srv.add_argument("--port", type=int, default=8787)
+    srv.add_argument("--host", default="127.0.0.1", help="only 127.0.0.1 is allowed")
+    srv.add_argument("--new-token", action="store_true", help="replace the token")
+    srv.add_argument("--outbox", action="store_true", help="use the test outbox")
+
+    sch = commands.add_parser("schedule", help="scheduled and recurring campaigns")
+    sch_commands = sch.add_subparsers(dest="schedule_command", required=True)
+    sch_add = sch_commands.add_parser("add", help="schedule a template")
+    sch_add.add_argument("--template", required=True)
+    who = sch_add.add_mutually_exclusive_group(required=True)
+    who.add_argument("--tag")
+    who.add_argument("--all", action="store_true")
+    when = sch_add.add_mutually_exclusive_group(required=True)
+    when.add_argument("--at", help='local date and time, e.g. "2027-01-04 10:00"')
+    when.add_argument("--rule", help='e.g. "first monday monthly 10:00"')
+    sch_add.add_argument("--name")
+    sch_list = sch_commands.add_parser("list", help="what is due, next occurrences")
+    sch_list.add_argument("--count", type=int, default=3, help="per schedule")
+    sch_list.add_argument("--json", action="store_true")
+    sch_missed = sch_commands.add_parser("missed", help="runs missed while off")
+    sch_missed.add_argument("--json", action="store_true")
+    sch_run = sch_commands.add_parser("run-due", help="send what is due now")
+    sch_run.add_argument(
+        "--include-missed", action="store_true", help="also send missed runs"
+    )
+    sch_run.add_argument("--outbox", action="store_true", help="use the test outbox")
+    sch_run.add_argument("--json", action="store_true")
+    sch_remove = sch_commands.add_parser("remove", help="delete a schedule")
+    sch_remove.add_argument("schedule_id", type=int)
+
+
+def _cmd_automation(
+    db: sqlite_utils.Database, args: argparse.Namespace, data_dir: Path
+) -> int:
+    if args.command == "trigger":
+        return _cmd_trigger(db, args, data_dir)
+    if args.command == "rules":
+        return _cmd_rules(db, args)
+    if args.command == "watch":
+        return _cmd_watch(db, args, data_dir)
+    if args.command == "serve-events":
+        return _cmd_serve_events(db, args, data_dir)
+    return _cmd_schedule(db, args, data_dir)
+
+
+def _senders_and_rate(data_dir: Path, outbox: bool) -> tuple[Any, float | None]:
+    from desktop_app.providers.factory import senders_from_credentials
+    from desktop_app.services import sending
+
+    senders, _mode = senders_from_credentials(data_dir, use_outbox=outbox)
+    rate = sending.sms_rate_from_credentials() if senders.sms.name == "twilio" else None
+    return senders, rate
+
+
+def _cmd_trigger(
+    db: sqlite_utils.Database, args: argparse.Namespace, data_dir: Path
+) -> int:
+    from desktop_app.core import events
+    from desktop_app.services import triggers
+
+    raw: dict[str, Any] = {"kind": args.kind}
+    for option in ("event_id", "source", "email", "phone", "first_name", "last_name"):
+        if getattr(args, option):
+            raw[option] = getattr(args, option)
+    if args.name:
+        raw["full_name"] = args.name
+    raw["sms_consent"] = args.sms_consent
+    raw["email_consent"] = args.email_consent
+    fields: dict[str, str] = {}
+    for pair in args.field:
+        name, equals, value = pair.partition("=")
+        if not equals:
+            raise ValidationError(f"--field {pair}: write it as NAME=VALUE.")
+        fields[name.strip()] = value
+    raw["fields"] = fields
+
+    event = events.parse_event(raw, source="cli")
+    result = triggers.trigger(db, event, data_dir=data_dir, use_outbox=args.outbox)
+    if args.json:
+        _print_json(result.to_json())
+    else:
+        print(result.summary_text())
+    if result.stopped:
+        sys.stderr.write(f"duet: {result.detail}\n")
+        return 1
+    return 0
+
+
+def _cmd_rules(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
+    from desktop_app.storage import automation
+
+    command = args.rules_command
+    if command == "set":
+        rule = automation.save_rule(
+            db,
+            kind=args.kind,
+            template_name=args.template,
+            fields=args.field,
+            delay_minutes=args.delay,
+            enabled=not args.off,
+        )
+        logger.info("trigger rule saved: %s", rule.kind)
+        print(f"Rule for '{rule.kind}': sends '{rule.template_name}'.")
+        return 0
+    if command == "remove":
+        automation.remove_rule(db, args.kind)
+        logger.info("trigger rule removed: %s", args.kind)
+        print(f"Rule for '{args.kind}' removed.")
+        return 0
+    if command == "cap":
+        daily, monthly = automation.set_spending_caps(
+            db, daily=args.daily, monthly=args.monthly
+        )
+        if args.json:
+            _print_json({"daily": daily, "monthly": monthly})
+        else:
+            for label, cap in (("Daily", daily), ("Monthly", monthly)):
+                print(f"{label} SMS cap: " + (f"${cap:.2f}" if cap else "none"))
+        return 0
+    if command == "activity":
+        rows = automation.recent_activity(db, args.limit)
+        if args.json:
+            _print_json([row.to_json() for row in rows])
+            return 0
+        for row in rows:
+            print(f"{row.at}  {row.kind:<8}  {row.ref:<30.30}  {row.outcome:<9}  "
+                  f"{row.detail}")  # fmt: skip
+        return 0
+
+    automation.ensure_builtin_rules(db)
+    rules = automation.list_rules(db)
+    if args.json:
+        _print_json([rule.to_json() for rule in rules])
+        return 0
+    for rule in rules:
+        delay = f", after {rule.delay_minutes} min" if rule.delay_minutes else ""
+        state = "" if rule.enabled else " (off)"
+        fields = ", ".join(rule.fields) or "no fields"
+        print(f"{rule.kind}: '{rule.template_name}' ({fields}){delay}{state}")
+    return 0
+
+
+def _cmd_watch(
+    db: sqlite_utils.Database, args: argparse.Namespace, data_dir: Path
+) -> int:
+    from desktop_app.services import folder_watch
+
+    def show(report: folder_watch.FileReport) -> None:
+        if args.json:
+            _print_json(report.to_json())
+        else:
+            print(f"{report.file}: {len(report.rows)} rows, {len(report.refused)} "
+                  f"refused -> {report.moved_to}")  # fmt: skip
+
+    senders, rate = _senders_and_rate(data_dir, args.outbox)
+    try:
+        reports = folder_watch.watch_folder(
+            db,
+            args.folder,
+            senders,
+            once=args.once,
+            kind=args.kind,
+            poll_seconds=args.poll,
+            settle_seconds=0.0 if args.once else 2.0,
+            sms_rate=rate,
+            on_report=show,
+        )
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        senders.close()
+    if args.once and not reports and not args.json:
+        print(f"No CSV or JSON file waiting in {args.folder}.")
+    return 1 if any(report.failed for report in reports) else 0
+
+
+def _cmd_serve_events(
+    db: sqlite_utils.Database, args: argparse.Namespace, data_dir: Path
+) -> int:
+    from desktop_app import credentials
+    from desktop_app.services import http_events
+
+    http_events.check_bind_address(args.host)
+    token = None if args.new_token else credentials.load_event_token()
+    if token is None:
+        token = credentials.new_event_token()
+        credentials.save_event_token(token)
+        print(f"New event token (also kept in the keyring): {token}")
+    senders, rate = _senders_and_rate(data_dir, args.outbox)
+    try:
+        endpoint = http_events.EventEndpoint(
+            db, senders, token, port=args.port, host=args.host, sms_rate=rate
+        )
+    except OSError as error:
+        senders.close()
+        raise ValidationError(
+            f"Port {args.port} is in use; choose another with --port."
+        ) from error
+    print(f"Listening on http://{args.host}:{endpoint.port}/events (Ctrl+C stops).")
+    logger.info("event endpoint started on port %d", endpoint.port)
+    try:
+        endpoint.serve()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        endpoint.close()
+        senders.close()
+    return 0
+
+
+def _cmd_schedule(
+    db: sqlite_utils.Database, args: argparse.Namespace, data_dir: Path
+) -> int:
+    from desktop_app.services import schedules
+    from desktop_app.storage import automation
+
+    command = args.schedule_command
+    if command == "add":
+        schedule = schedules.add_schedule(
+            db,
+            template_name=args.template,
+            tag=args.tag,
+            everyone=args.all,
+            at=args.at,
+            rule=args.rule,
+            name=args.name,
+        )
+        print(f"Schedule {schedule.id} '{schedule.name}' added.")
+        for occurrence in schedules.upcoming(db, per_schedule=3):
+            if occurrence.schedule_id == schedule.id:
+                print(f"  next: {occurrence.local}")
+        return 0
+    if command == "remove":
+        automation.remove_schedule(db, args.schedule_id)
+        logger.info("schedule %d removed", args.schedule_id)
+        print(f"Schedule {args.schedule_id} removed.")
+        return 0
+    if command in ("list", "missed"):
+        found = (
+            schedules.upcoming(db, per_schedule=args.count)
+            if command == "list"
+            else schedules.missed_runs(db)
+        )
+        if args.json:
+            _print_json([occurrence.to_json() for occurrence in found])
+            return 0
+        for occurrence in found:
+            print(occurrence.line())
+        if not found:
+            print("Nothing scheduled." if command == "list" else "Nothing missed.")
+        elif command == "missed":
+            print("Send them with: python main.py schedule run-due --include-missed")
+        return 0
+
+    return _cmd_schedule_run_due(db, args, data_dir)
+
+
+def _cmd_schedule_run_due(
+    db: sqlite_utils.Database, args: argparse.Namespace, data_dir: Path
+) -> int:
+    from desktop_app.services import schedules, triggers
+
+    senders, rate = _senders_and_rate(data_dir, args.outbox)
+    try:
+        done = schedules.run_due(
+            db, senders, include_missed=args.include_missed, sms_rate=rate
+        )
+        events = triggers.send_pending(db, senders, sms_rate=rate)
+    finally:
+        senders.close()
+    if args.json:
+        _print_json(
+            {
+                "schedules": [occurrence.to_json() for occurrence in done],
+                "events": [result.to_json() for result in events],
+            }
+        )
+    else:
+        for occurrence in done:
+            print(occurrence.line())
+        for result in events:
+            print(result.summary_text())
+        if not done and not events:
+            print("Nothing is due.")
+    reasons = [o.reason or "" for o in done if o.state == "paused"]
+    reasons += [result.detail for result in events if result.stopped]
+    for reason in reasons:
+        sys.stderr.write(f"duet: {reason}\n")
+    return 1 if reasons else 0

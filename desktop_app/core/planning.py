@@ -429,6 +429,7 @@ def build_plan(
     now: datetime | None = None,
     last_sms_at: Mapping[int, datetime] | None = None,
     quiet_rules: RuleTable | None = None,
+    extra_values: Mapping[int, Mapping[str, str]] | None = None,
 ) -> SendPlan:
     """Plan one SMS and one email per contact.
 
@@ -449,6 +450,9 @@ def build_plan(
         last_sms_at: per contact, when the shop last sent it an SMS; a contact
             missing here counts as never texted (opt-out wording is added).
         quiet_rules: the quiet-hours table; defaults to the shipped one.
+        extra_values: per contact id, more merge values for that recipient only
+            (a trigger event's ``order_number``...); they win over the contact's
+            custom fields of the same name.
 
     Returns:
         The plan, with one message per contact and channel.
@@ -482,8 +486,11 @@ def build_plan(
 
     checked: dict[frozenset[str], list[core_templates.TemplateProblem]] = {}
 
+    per_contact = extra_values or {}
+
     for contact in contacts:
-        extra = frozenset(str(key) for key in contact.custom)
+        own = per_contact.get(contact.id, {})
+        extra = frozenset(str(key) for key in contact.custom) | frozenset(own)
         if extra not in checked:
             checked[extra] = core_templates.check_template(
                 template.sms_body, template.email_subject, template.email_body, extra
@@ -491,9 +498,10 @@ def build_plan(
         problems = checked[extra]
         sms_problems = [p for p in problems if p.field == core_templates.SMS_FIELD]
         email_problems = [p for p in problems if p.field != core_templates.SMS_FIELD]
-        rendered = core_templates.render_pair(
-            template, contact.merge_values(), shop=ctx.shop
-        )
+        values = contact.merge_values()
+        if own:
+            values.update({str(key): str(value) for key, value in own.items()})
+        rendered = core_templates.render_pair(template, values, shop=ctx.shop)
 
         status = sms_consent.get(contact.id, "unknown")
         plan.messages.append(_plan_sms(contact, status, rendered, sms_problems, ctx))

@@ -212,25 +212,28 @@ def _bucket_of(row: str) -> tuple[str, str]:
 
 def _message_buckets(db: sqlite_utils.Database) -> None:
     # The daily chart must stay fast with a million messages. Scanning them all
-    # takes seconds, so triggers keep a running count per UTC hour, channel, state
-    # and quarter hour; the chart reads a few thousand rows, in key order, and
-    # turns them into the shop's days (a quarter hour never straddles a local
-    # midnight, even in India or Nepal).
-    (new_hour, new_quarter), (old_hour, old_quarter) = (
-        _bucket_of("NEW"),
-        _bucket_of("OLD"),
-    )
+    # takes seconds, so triggers keep a running count per UTC hour, channel and
+    # state, split into the hour's four quarters (q0-q3): the chart reads a few
+    # thousand rows and turns them into the shop's days; a quarter hour never
+    # straddles a local midnight, even in India or Nepal.
+    (new_hour, new_q), (old_hour, old_q) = _bucket_of("NEW"), _bucket_of("OLD")
+    quarters = ", ".join(f"q{k}" for k in range(4))
     add = (
-        "INSERT INTO message_buckets (hour, channel, state, quarter, n)"
-        f" VALUES ({new_hour}, NEW.channel, NEW.state, {new_quarter}, 1)"
-        " ON CONFLICT (hour, channel, state, quarter) DO UPDATE SET n = n + 1;"
+        f"INSERT INTO message_buckets (hour, channel, state, {quarters})"
+        f" VALUES ({new_hour}, NEW.channel, NEW.state,"
+        f" {', '.join(f'({new_q}) = {k}' for k in range(4))})"
+        " ON CONFLICT (hour, channel, state) DO UPDATE SET "
+        + ", ".join(f"q{k} = q{k} + excluded.q{k}" for k in range(4))
+        + ";"
     )
     remove = (
-        f"UPDATE message_buckets SET n = n - 1 WHERE hour = {old_hour}"
-        " AND channel = OLD.channel AND state = OLD.state"
-        f" AND quarter = {old_quarter};"
+        "UPDATE message_buckets SET "
+        + ", ".join(f"q{k} = q{k} - (({old_q}) = {k})" for k in range(4))
+        + f" WHERE hour = {old_hour} AND channel = OLD.channel"
+        " AND state = OLD.state;"
     )
     hour, quarter = _bucket_of("messages")
+    sums = ", ".join(f"sum(({quarter}) = {k})" for k in range(4))
     _run_script(
         db,
         f"""
@@ -238,13 +241,14 @@ def _message_buckets(db: sqlite_utils.Database) -> None:
             hour TEXT NOT NULL,
             channel TEXT NOT NULL,
             state TEXT NOT NULL,
-            quarter INTEGER NOT NULL,
-            n INTEGER NOT NULL,
-            PRIMARY KEY (hour, channel, state, quarter)
+            q0 INTEGER NOT NULL DEFAULT 0,
+            q1 INTEGER NOT NULL DEFAULT 0,
+            q2 INTEGER NOT NULL DEFAULT 0,
+            q3 INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (hour, channel, state)
         ) WITHOUT ROWID;
-        INSERT INTO message_buckets (hour, channel, state, quarter, n)
-            SELECT {hour}, channel, state, {quarter}, count(*)
-            FROM messages GROUP BY 1, 2, 3, 4;
+        INSERT INTO message_buckets (hour, channel, state, {quarters})
+            SELECT {hour}, channel, state, {sums} FROM messages GROUP BY 1, 2, 3;
         CREATE TRIGGER messages_bucket_insert AFTER INSERT ON messages
         BEGIN {add} END;
         CREATE TRIGGER messages_bucket_delete AFTER DELETE ON messages
@@ -269,7 +273,84 @@ def _m003_compliance(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_m001_initial, _m002_sales, _m003_compliance]
+def _m004_automation(db: sqlite_utils.Database) -> None:
+    # Trigger rules and schedules name their template (templates are replaced by
+    # name), so deleting a template never breaks these rows; a rule whose template
+    # is gone skips its events with that reason. UNIQUE (source, event_id) makes an
+    # event delivered twice send once; UNIQUE (schedule_id, due_at) does the same
+    # for each occurrence of a schedule.
+    _run_script(
+        db,
+        """
+        CREATE TABLE trigger_rules (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL UNIQUE,
+            template_name TEXT NOT NULL,
+            fields TEXT NOT NULL DEFAULT '[]',
+            delay_minutes INTEGER NOT NULL DEFAULT 0,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            builtin INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE trigger_events (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+            payload TEXT NOT NULL DEFAULT '{}',
+            state TEXT NOT NULL,
+            reason TEXT,
+            campaign_id INTEGER REFERENCES campaigns(id),
+            received_at TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            handled_at TEXT,
+            UNIQUE (source, event_id)
+        );
+        CREATE INDEX trigger_events_due ON trigger_events(state, due_at);
+        CREATE TABLE schedules (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            template_name TEXT NOT NULL,
+            audience TEXT NOT NULL DEFAULT '{}',
+            rule TEXT NOT NULL,
+            next_due_at TEXT,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE schedule_runs (
+            id INTEGER PRIMARY KEY,
+            schedule_id INTEGER NOT NULL REFERENCES schedules(id) ON DELETE CASCADE,
+            due_at TEXT NOT NULL,
+            state TEXT NOT NULL,
+            reason TEXT,
+            campaign_id INTEGER REFERENCES campaigns(id),
+            created_at TEXT NOT NULL,
+            UNIQUE (schedule_id, due_at)
+        );
+        CREATE TABLE automation_activity (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT '',
+            ref TEXT NOT NULL DEFAULT '',
+            outcome TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            contact_id INTEGER,
+            campaign_id INTEGER,
+            data TEXT NOT NULL DEFAULT '{}'
+        );
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    _m001_initial,
+    _m002_sales,
+    _m003_compliance,
+    _m004_automation,
+]
 
 
 def open_database(path: Path | str | None) -> sqlite_utils.Database:

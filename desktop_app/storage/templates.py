@@ -1,5 +1,7 @@
 """Read and change paired templates (SMS text + email subject and body)."""
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,8 +60,13 @@ def save_template(
     email_subject: str,
     email_body: str,
     transactional: bool = False,
+    extra_fields: Iterable[str] = (),
 ) -> Template:
     """Check a template and store it, replacing any template with the same name.
+
+    Merge fields are the contact's (``{first_name}``...), ``extra_fields``, and any
+    event field a trigger rule declares (``{order_number}`` once the purchase rule
+    names it).
 
     Args:
         name: the template's name, unique.
@@ -67,6 +74,7 @@ def save_template(
         email_subject: the email subject with merge fields.
         email_body: the email body with merge fields.
         transactional: a receipt or notice the customer asked for, not marketing.
+        extra_fields: more merge-field names to accept, e.g. an event's fields.
 
     Returns:
         The stored template.
@@ -79,7 +87,10 @@ def save_template(
     if not name:
         raise ValidationError("Template name: please give the template a name.")
 
-    problems = core_templates.check_template(sms_body, email_subject, email_body)
+    allowed = {*extra_fields, *_rule_fields(db)}
+    problems = core_templates.check_template(
+        sms_body, email_subject, email_body, allowed
+    )
     if problems:
         raise ValidationError("; ".join(str(problem) for problem in problems))
 
@@ -96,6 +107,16 @@ def save_template(
             [name, sms_body, email_subject, email_body, int(transactional), now, now],
         )
     return get_template(db, name)
+
+
+def _rule_fields(db: sqlite_utils.Database) -> set[str]:
+    """Return the event fields trigger rules declare (storage.automation's table)."""
+    if not db["trigger_rules"].exists():
+        return set()
+    names: set[str] = set()
+    for (text,) in db.execute("SELECT fields FROM trigger_rules").fetchall():
+        names.update(json.loads(text or "[]"))
+    return names
 
 
 def list_templates(db: sqlite_utils.Database) -> list[Template]:
