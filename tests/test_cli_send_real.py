@@ -187,3 +187,37 @@ def test_sync_in_test_mode_says_it_needs_twilio(
     assert status == 1
     assert out == ""
     assert err.strip() == "duet: Sync needs Twilio credentials; Duet is in test mode."
+
+
+def test_send_over_the_daily_cap_waits_for_the_owner(
+    shop: Path,
+    twilio_set_up: TwilioEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert (
+        _run(["settings", "set", "sms.daily_cap", "0.01"], shop, monkeypatch, capsys)[0]
+        == 0
+    )
+
+    status, _, err = _run(
+        ["send", "--template", "Receipt", "--all"], shop, monkeypatch, capsys
+    )
+
+    assert status == 1
+    assert "over the daily cap of $0.01" in err
+    assert twilio_set_up.created() == []
+    db = open_database(paths.database_path(shop))
+    campaign = messages.get_campaign(db, 1)
+    queued = messages.count_by_state(db, 1)["queued"]
+    db.close()
+    assert campaign.state == "paused"
+    assert queued == 6
+
+    status, out, _ = _run(["resume", "--json"], shop, monkeypatch, capsys)
+    assert status == 0
+    assert sorted(m["to"] for m in twilio_set_up.created()) == [
+        "+15550100001",
+        "+15550100002",
+        "+15550100003",
+    ]

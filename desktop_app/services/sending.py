@@ -872,6 +872,28 @@ def run_campaign(
     return summary
 
 
+def _refuse_over_cap(
+    db: sqlite_utils.Database,
+    campaign_id: int,
+    plan: SendPlan,
+    now: datetime | None,
+) -> None:
+    """Pause a just-queued campaign whose SMS would pass a spending cap.
+
+    Raises:
+        ValidationError: the cap that would be passed; the messages stay queued
+            and ``resume`` sends them once the owner confirms.
+    """
+    from desktop_app.services import triggers
+
+    problem = triggers.cap_problem(db, triggers.plan_sms_cost(plan), now)
+    if problem is None:
+        return
+    messages.set_campaign_state(db, campaign_id, "paused")
+    logger.info("campaign %d paused by the spending cap", campaign_id)
+    raise ValidationError(problem)
+
+
 def interrupted_campaigns(db: sqlite_utils.Database) -> list[Campaign]:
     """Return the campaigns a run left unfinished, oldest first.
 
@@ -1026,6 +1048,8 @@ def send_campaign(
             provider_sms=senders.sms.name,
             provider_email=senders.email.name,
         )
+        if senders.sms.name != "outbox":
+            _refuse_over_cap(db, campaign_id, plan, now)
         return run_campaign(
             db, campaign_id, senders, progress=progress, sms_rate=sms_rate
         )

@@ -64,6 +64,18 @@ SPECS: tuple[SettingSpec, ...] = (
         "Twilio's published US rate; carrier fees come on top.",
     ),
     SettingSpec(
+        "sms.daily_cap",
+        "Daily SMS spending cap (USD)",
+        "",
+        "A send that would pass it waits for you to confirm. Empty: no cap.",
+    ),
+    SettingSpec(
+        "sms.monthly_cap",
+        "Monthly SMS spending cap (USD)",
+        "",
+        "A send that would pass it waits for you to confirm. Empty: no cap.",
+    ),
+    SettingSpec(
         "reports.attribution_days",
         "Attribution window (days)",
         "7",
@@ -100,6 +112,17 @@ def _check(key: str, value: str) -> str:
                 f"'{value}' is not a price. Write it in dollars, e.g. 0.0083."
             )
         value = str(price)
+    if key in ("sms.daily_cap", "sms.monthly_cap") and value:
+        try:
+            cap = Decimal(value.lstrip("$"))
+        except InvalidOperation:
+            cap = Decimal(-1)
+        if not cap.is_finite() or cap < 0 or cap > 1_000_000:
+            raise ValidationError(
+                f"'{value}' is not an amount. Write it in dollars, e.g. 25, or leave "
+                "it empty for no cap."
+            )
+        value = "" if cap == 0 else str(cap)
     if key == "reports.attribution_days":
         if not value.isdigit() or not 0 <= int(value) <= 365:
             raise ValidationError(

@@ -66,3 +66,15 @@ def test_database_phone_numbers_stay_text(db: sqlite_utils.Database) -> None:
     stored = db.execute("SELECT typeof(phone), phone FROM contacts").fetchone()
 
     assert stored == ("text", "+15555550123")
+
+
+def test_settings_spending_caps_are_checked(db: sqlite_utils.Database) -> None:
+    from desktop_app.errors import ValidationError
+    from desktop_app.storage import automation, settings
+
+    assert settings.set_setting(db, "sms.daily_cap", "$25") == "25"
+    assert automation.spending_caps(db) == (25.0, None)
+    with pytest.raises(ValidationError, match="not an amount"):
+        settings.set_setting(db, "sms.monthly_cap", "lots")
+    assert settings.set_setting(db, "sms.daily_cap", "") == ""
+    assert automation.spending_caps(db) == (None, None)
