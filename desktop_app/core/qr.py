@@ -18,9 +18,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final
 
-import qrcode
-import qrcode.constants
-
 logger = logging.getLogger(__name__)
 
 MAX_VALUE_CHARS: Final = 500
@@ -105,6 +102,11 @@ def qr_png(value: str) -> bytes:
     problem = value_problem(value)
     if problem:
         raise ValueError(problem)
+
+    # Imported here: qrcode (with Pillow behind it) costs start-up time and only
+    # emails with a QR code need it.
+    import qrcode
+    import qrcode.constants
 
     code = qrcode.QRCode(
         error_correction=qrcode.constants.ERROR_CORRECT_M, border=QUIET_ZONE

@@ -26,8 +26,6 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-import qrcode
-import qrcode.constants
 import sqlite_utils
 
 from desktop_app.core import consent_rules, optout
@@ -404,6 +402,9 @@ def join_uri(number: str, keyword: str = "JOIN") -> str:
 
 
 def _qr_matrix(text: str) -> list[list[bool]]:
+    import qrcode  # only the sign needs it; keeps it out of start-up
+    import qrcode.constants
+
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
     code.add_data(text)
     code.make(fit=True)

@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-import phonenumbers
 import sqlite_utils
 
 from desktop_app.errors import ValidationError
@@ -97,6 +96,8 @@ def _check(key: str, value: str) -> str:
             f"'{value}' is not a time zone name. Use a name such as America/Chicago."
         )
     if key == "phones.default_region":
+        import phonenumbers  # only needed here; costs start-up time
+
         value = value.upper()
         if value not in phonenumbers.SUPPORTED_REGIONS:
             raise ValidationError(
