@@ -3,9 +3,21 @@
 A contact's ``phone`` is its first SMS-capable number in E.164 text; ``phones`` and
 ``emails`` hold every number and address it has, as JSON lists. ``email_key`` is the
 primary email folded for case-insensitive matching.
+
+Search: with migration 4, ``search_text`` holds each contact's names, company, emails,
+tags and phone digits folded (lower case, no accents), and an index on
+``(id, search_text)`` lets the type-ahead filter scan that narrow index instead of the
+whole table. The write helpers here keep it up to date; a row written elsewhere is
+marked stale (NULL, by a trigger) and found through the slower expressions until
+:func:`fill_search_text` refreshes it. Without the column the slow expressions are
+used for every row.
 """
 
 import json
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +25,12 @@ import sqlite_utils
 
 from desktop_app.errors import ValidationError
 
+logger = logging.getLogger(__name__)
+
 JSON_COLUMNS = ("phones", "emails", "tags", "custom", "warnings")
+# Between the fields of search_text: no typed search contains it.
+_SEPARATOR = "\x1f"
+_NOT_DIGIT = re.compile(r"\D")
 
 
 @dataclass
@@ -95,7 +112,118 @@ def contact_from_row(row: dict[str, Any]) -> Contact:
     return Contact(**values)
 
 
-def _filter_sql(tag: str | None, search: str | None) -> tuple[str, list[Any]]:
+def fold_text(text: str) -> str:
+    """Return ``text`` as the search compares it: case-folded, accents removed.
+
+    Args:
+        text: any text.
+
+    Returns:
+        The folded text (``"Chloé"`` becomes ``"chloe"``).
+    """
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def _decoded(value: Any) -> Any:
+    if isinstance(value, str):
+        return json.loads(value) if value not in ("[]", "") else []
+    return value or []
+
+
+def search_text_for(row: dict[str, Any]) -> str:
+    """Return the ``search_text`` of a raw ``contacts`` row.
+
+    Fields are joined by a separator no search text contains, so a search never
+    matches across two fields (first and last name are one field, as shown).
+
+    Args:
+        row: a raw row (JSON columns as text or already decoded).
+
+    Returns:
+        The folded text the type-ahead filter looks in.
+    """
+    first = row.get("first_name") or ""
+    last = row.get("last_name") or ""
+    parts = [f"{first} {last}".strip(), row.get("full_name"), row.get("company")]
+    parts += _decoded(row.get("emails"))
+    parts += _decoded(row.get("tags"))
+    text = fold_text(_SEPARATOR.join([str(part) for part in parts if part]))
+    numbers: list[str] = []
+    for entry in _decoded(row.get("phones")):
+        for key in ("e164", "raw"):
+            digits = _NOT_DIGIT.sub("", str(entry.get(key) or ""))
+            if digits and digits not in numbers:
+                numbers.append(digits)
+    return _SEPARATOR.join([text, *numbers]) if numbers else text
+
+
+def has_search_column(db: sqlite_utils.Database) -> bool:
+    """Return True when the database has migration 4's ``search_text`` column."""
+    columns = db.execute("PRAGMA table_info(contacts)").fetchall()
+    return any(column[1] == "search_text" for column in columns)
+
+
+def _has_stale_rows(db: sqlite_utils.Database) -> bool:
+    row = db.execute(
+        "SELECT 1 FROM contacts WHERE search_text IS NULL LIMIT 1"
+    ).fetchone()
+    return row is not None
+
+
+def fill_search_text(db: sqlite_utils.Database, *, batch: int = 5000) -> int:
+    """Compute ``search_text`` for contacts that lack it (new or changed elsewhere).
+
+    Args:
+        db: the open database.
+        batch: rows read and written per step.
+
+    Returns:
+        How many contacts were filled (0 without the column).
+    """
+    if not has_search_column(db):
+        return 0
+    filled = 0
+    names = ", ".join(CONTACT_COLUMNS)
+    while True:
+        cursor = db.execute(
+            f"SELECT {names} FROM contacts WHERE search_text IS NULL LIMIT ?", [batch]
+        )
+        rows = [dict(zip(CONTACT_COLUMNS, row, strict=True)) for row in cursor]
+        if not rows:
+            break
+        with db.atomic():
+            db.conn.executemany(
+                "UPDATE contacts SET search_text = ? WHERE id = ?",
+                ((search_text_for(row), row["id"]) for row in rows),
+            )
+        filled += len(rows)
+    if filled:
+        logger.debug("search text filled for %d contacts", filled)
+    return filled
+
+
+def _slow_search_sql(needle: str, digits: str) -> tuple[str, list[Any]]:
+    like = f"%{needle}%"
+    parts = [
+        "lower(first_name || ' ' || last_name) LIKE ?",
+        "lower(full_name) LIKE ?",
+        "lower(company) LIKE ?",
+        "lower(emails) LIKE ?",
+        "lower(tags) LIKE ?",
+    ]
+    params: list[Any] = [like] * len(parts)
+    if len(digits) >= 3:
+        parts.append("phones LIKE ?")
+        params.append(f"%{digits}%")
+    return "(" + " OR ".join(parts) + ")", params
+
+
+def _filter_sql(
+    db: sqlite_utils.Database, tag: str | None, search: str | None
+) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     if tag:
@@ -104,21 +232,27 @@ def _filter_sql(tag: str | None, search: str | None) -> tuple[str, list[Any]]:
             "WHERE lower(json_each.value) = lower(?))"
         )
         params.append(tag.strip())
-    if search:
-        needle = f"%{search.strip().lower()}%"
-        digits = "".join(ch for ch in search if ch.isdigit())
-        parts = [
-            "lower(first_name || ' ' || last_name) LIKE ?",
-            "lower(full_name) LIKE ?",
-            "lower(company) LIKE ?",
-            "lower(emails) LIKE ?",
-            "lower(tags) LIKE ?",
-        ]
-        params.extend([needle] * len(parts))
-        if len(digits) >= 3:
-            parts.append("phones LIKE ?")
-            params.append(f"%{digits}%")
-        clauses.append("(" + " OR ".join(parts) + ")")
+    if search and search.strip():
+        text = search.strip()
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if has_search_column(db):
+            # instr() on the narrow (id, search_text) index: a tenth of the work
+            # of the LIKE expressions over the whole table.
+            fast = "instr(search_text, ?) > 0"
+            fast_params: list[Any] = [fold_text(text)]
+            if len(digits) >= 3:
+                fast = f"({fast} OR instr(search_text, ?) > 0)"
+                fast_params.append(digits)
+            if _has_stale_rows(db):
+                slow, slow_params = _slow_search_sql(text.lower(), digits)
+                fast = f"({fast} OR (search_text IS NULL AND {slow}))"
+                fast_params += slow_params
+            clauses.append(fast)
+            params += fast_params
+        else:
+            slow, slow_params = _slow_search_sql(text.lower(), digits)
+            clauses.append(slow)
+            params += slow_params
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     return where, params
 
@@ -139,11 +273,19 @@ def list_contacts(
         limit: at most this many; ``None`` for all.
         offset: skip this many first.
     """
-    where, params = _filter_sql(tag, search)
-    sql = f"SELECT * FROM contacts{where} ORDER BY id"
-    if limit is not None:
-        sql += " LIMIT ? OFFSET ?"
+    where, params = _filter_sql(db, tag, search)
+    if where and limit is not None:
+        # Pick the ids on the narrow search index first, then read only those rows.
+        sql = (
+            f"SELECT * FROM contacts WHERE id IN (SELECT id FROM contacts{where}"
+            " ORDER BY id LIMIT ? OFFSET ?) ORDER BY id"
+        )
         params += [limit, offset]
+    else:
+        sql = f"SELECT * FROM contacts{where} ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
     return [contact_from_row(row) for row in db.query(sql, params)]
 
 
@@ -151,7 +293,7 @@ def count_contacts(
     db: sqlite_utils.Database, *, tag: str | None = None, search: str | None = None
 ) -> int:
     """Return how many contacts match the same filters as :func:`list_contacts`."""
-    where, params = _filter_sql(tag, search)
+    where, params = _filter_sql(db, tag, search)
     row = db.execute(f"SELECT count(*) FROM contacts{where}", params).fetchone()
     return int(row[0])
 
@@ -217,11 +359,16 @@ def insert_contact_rows(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -
     Args:
         rows: dicts with every name in :data:`CONTACT_COLUMNS`.
     """
-    columns = ", ".join(CONTACT_COLUMNS)
-    marks = ", ".join("?" for _ in CONTACT_COLUMNS)
+    names = list(CONTACT_COLUMNS)
+    values: Iterable[list[Any]] = ([row[name] for name in names] for row in rows)
+    if has_search_column(db):
+        names.append("search_text")
+        values = (
+            [row[n] for n in CONTACT_COLUMNS] + [search_text_for(row)] for row in rows
+        )
+    marks = ", ".join("?" for _ in names)
     db.conn.executemany(
-        f"INSERT INTO contacts ({columns}) VALUES ({marks})",
-        ([row[name] for name in CONTACT_COLUMNS] for row in rows),
+        f"INSERT INTO contacts ({', '.join(names)}) VALUES ({marks})", values
     )
 
 
@@ -232,10 +379,17 @@ def replace_contact_rows(db: sqlite_utils.Database, rows: list[dict[str, Any]]) 
         rows: dicts with every name in :data:`CONTACT_COLUMNS`.
     """
     names = [name for name in CONTACT_COLUMNS if name != "id"]
+    searchable = has_search_column(db)
     assignments = ", ".join(f"{name} = ?" for name in names)
+    if searchable:
+        assignments += ", search_text = ?"
+
+    def values(row: dict[str, Any]) -> list[Any]:
+        extra = [search_text_for(row)] if searchable else []
+        return [row[name] for name in names] + extra + [row["id"]]
+
     db.conn.executemany(
-        f"UPDATE contacts SET {assignments} WHERE id = ?",
-        ([row[name] for name in names] + [row["id"]] for row in rows),
+        f"UPDATE contacts SET {assignments} WHERE id = ?", (values(r) for r in rows)
     )
 
 
@@ -253,3 +407,24 @@ def raw_contact_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Return every stored contact as a raw row (JSON columns still text)."""
     cursor = db.execute(f"SELECT {', '.join(CONTACT_COLUMNS)} FROM contacts")
     return [dict(zip(CONTACT_COLUMNS, row, strict=True)) for row in cursor]
+
+
+def raw_rows_by_id(
+    db: sqlite_utils.Database, ids: Iterable[int]
+) -> list[dict[str, Any]]:
+    """Return the raw rows of the given contacts (missing ids are left out), by id.
+
+    Args:
+        ids: the contact ids.
+    """
+    wanted = sorted({int(i) for i in ids})
+    rows: list[dict[str, Any]] = []
+    names = ", ".join(CONTACT_COLUMNS)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        cursor = db.execute(
+            f"SELECT {names} FROM contacts WHERE id IN ({marks}) ORDER BY id", chunk
+        )
+        rows += [dict(zip(CONTACT_COLUMNS, row, strict=True)) for row in cursor]
+    return rows

@@ -345,11 +345,37 @@ def _m004_automation(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m005_contact_search(db: sqlite_utils.Database) -> None:
+    # One folded, accent-free text per contact for the type-ahead filter. Writers in
+    # storage/contacts.py keep it current; the trigger marks it stale when another
+    # writer changes a searchable field, and the Contacts view refills stale rows.
+    _run_script(
+        db,
+        """
+        ALTER TABLE contacts ADD COLUMN search_text TEXT;
+        CREATE INDEX contacts_search ON contacts(id, search_text);
+        CREATE INDEX contacts_search_stale ON contacts(id) WHERE search_text IS NULL;
+        CREATE TRIGGER contacts_search_stale AFTER UPDATE OF
+            first_name, last_name, full_name, company, phones, emails, tags
+            ON contacts
+        WHEN NEW.search_text IS OLD.search_text AND NEW.search_text IS NOT NULL AND (
+            NEW.first_name IS NOT OLD.first_name OR NEW.last_name IS NOT OLD.last_name
+            OR NEW.full_name IS NOT OLD.full_name OR NEW.company IS NOT OLD.company
+            OR NEW.phones IS NOT OLD.phones OR NEW.emails IS NOT OLD.emails
+            OR NEW.tags IS NOT OLD.tags)
+        BEGIN
+            UPDATE contacts SET search_text = NULL WHERE id = NEW.id;
+        END;
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _m001_initial,
     _m002_sales,
     _m003_compliance,
     _m004_automation,
+    _m005_contact_search,
 ]
 
 

@@ -168,6 +168,7 @@ class ContactTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._pages.clear()
         if reload_consent:
+            contacts.fill_search_text(self._db)
             self._total = contacts.count_contacts(self._db)
             self._consent = {
                 channel: consent.consent_map(self._db, None, channel)

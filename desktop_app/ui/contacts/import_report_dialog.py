@@ -76,6 +76,18 @@ _FORMAT_NAMES = {
 }
 
 
+def format_name(fmt: str, *, article: bool = True) -> str:
+    """Return the plain name of a detected exporter, e.g. "a Shopify export".
+
+    ``article=False`` drops the "a"/"an" for a table cell ("Shopify export").
+    """
+    name = _FORMAT_NAMES.get(fmt, fmt)
+    if not article:
+        name = name.removeprefix("an ").removeprefix("a ")
+        name = name[:1].upper() + name[1:]
+    return name
+
+
 def _summary(report: dict[str, Any]) -> str:
     parts = [
         f"{report.get('imported', 0)} new contacts",
@@ -88,7 +100,7 @@ def _summary(report: dict[str, Any]) -> str:
     text = ", ".join(parts) + "."
     detected = str(report.get("format") or "")
     if detected:
-        text = f"Read as {_FORMAT_NAMES.get(detected, detected)}: {text}"
+        text = f"Read as {format_name(detected)}: {text}"
     message = report.get("message")
     if message:
         text += f"\n{message}"

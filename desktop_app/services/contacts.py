@@ -1,0 +1,347 @@
+"""Contact use cases for the window and the command line: edit, tag, delete, timeline.
+
+Edits are checked with the same rules as an import (phones through
+``core.phones.parse_phone`` with the ``phones.default_region`` setting, emails
+through ``core.emails``) and written in one transaction.
+
+Deleting keeps the consent record honest. A contact who opted out of a channel is
+**not deleted**: their ledger rows would go with them (``ON DELETE CASCADE``), and the
+next import of the same customer would create a fresh contact with no opt-out, so an
+export that still says "Accepts SMS Marketing: yes" would silently sign them up
+again. Such contacts are kept and reported; the owner can still remove their tags or
+edit them. Messages sent to a deleted contact stay in the history
+(``messages.contact_id`` becomes NULL).
+"""
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import sqlite_utils
+
+from desktop_app.core import emails as email_rules
+from desktop_app.core import phones as phone_rules
+from desktop_app.core.contact_import.merging import primary_phone
+from desktop_app.core.timezones import is_zone_name
+from desktop_app.errors import ValidationError
+from desktop_app.services import history
+from desktop_app.storage import consent as consent_store
+from desktop_app.storage import contacts as contact_store
+from desktop_app.storage.contacts import Contact
+from desktop_app.storage.database import utc_now
+from desktop_app.storage.settings import get_setting
+
+logger = logging.getLogger(__name__)
+
+TEXT_FIELDS: Final = ("first_name", "last_name", "full_name", "company")
+EDITABLE: Final = (*TEXT_FIELDS, "phones", "emails", "tags", "timezone")
+_TAG_FORBIDDEN: Final = (",", ";")
+_MAX_TAG: Final = 60
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    """What :func:`delete_contacts` did.
+
+    Attributes:
+        deleted: ids of the contacts removed.
+        kept: id -> why the contact was kept (it opted out of a channel).
+    """
+
+    deleted: list[int] = field(default_factory=list)
+    kept: dict[int, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the result as plain JSON values."""
+        return {"deleted": self.deleted, "kept": self.kept}
+
+
+def _one_row(db: sqlite_utils.Database, contact_id: int) -> dict[str, Any]:
+    rows = contact_store.raw_rows_by_id(db, [contact_id])
+    if not rows:
+        raise ValidationError(f"There is no contact number {contact_id}.")
+    return rows[0]
+
+
+def _clean_text(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def _phone_entries(
+    texts: Iterable[str], before: list[dict[str, Any]], region: str
+) -> list[dict[str, Any]]:
+    """Return the stored phone list for what the owner typed, one number a line.
+
+    A number the contact already had keeps its stored entry (label, type);
+    a new one is checked like an imported cell.
+    """
+    known = {}
+    for entry in before:
+        for key in (entry.get("e164"), entry.get("raw")):
+            if key:
+                known.setdefault(str(key).strip(), entry)
+    entries: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for text in texts:
+        text = text.strip()
+        if not text:
+            continue
+        entry = known.get(text)
+        if entry is None:
+            result = phone_rules.parse_phone(text, region)
+            if not result.plausible:
+                raise ValidationError(f"Phone: {result.warning}")
+            entry = result.to_json(label="")
+        key = str(entry.get("e164") or entry.get("raw"))
+        if key not in seen:
+            seen.add(key)
+            entries.append(entry)
+    return entries
+
+
+def _email_list(texts: Iterable[str]) -> list[str]:
+    addresses: list[str] = []
+    keys: set[str] = set()
+    for text in texts:
+        if not text.strip():
+            continue
+        cell = email_rules.parse_email_cell(text)
+        if cell.invalid:
+            raise ValidationError(f"Email: '{cell.invalid[0]}' is not an address.")
+        if cell.gateway_phones:
+            raise ValidationError(
+                f"Email: '{text.strip()}' is a carrier's SMS gateway address; enter "
+                f"the number {cell.gateway_phones[0]} as a phone instead."
+            )
+        for address in cell.valid:
+            key = email_rules.email_key(address)
+            if key not in keys:
+                keys.add(key)
+                addresses.append(address)
+    return addresses
+
+
+def _check_tag(tag: str) -> str:
+    cleaned = _clean_text(tag)
+    if not cleaned:
+        raise ValidationError("Tag: a tag needs at least one letter or digit.")
+    if any(mark in cleaned for mark in _TAG_FORBIDDEN):
+        raise ValidationError(f"Tag: '{cleaned}' may not contain a comma or semicolon.")
+    if len(cleaned) > _MAX_TAG:
+        raise ValidationError(f"Tag: at most {_MAX_TAG} characters.")
+    return cleaned
+
+
+def _tag_list(tags: Iterable[str]) -> list[str]:
+    result: list[str] = []
+    for tag in tags:
+        if not _clean_text(tag):
+            continue
+        cleaned = _check_tag(tag)
+        if cleaned.casefold() not in {t.casefold() for t in result}:
+            result.append(cleaned)
+    return result
+
+
+def _apply(row: dict[str, Any], changes: dict[str, Any], region: str) -> None:
+    """Write the checked ``changes`` into the raw ``row``."""
+    for name in TEXT_FIELDS:
+        if name in changes:
+            row[name] = _clean_text(changes[name])
+    if "timezone" in changes:
+        zone = str(changes["timezone"] or "").strip()
+        if zone and not is_zone_name(zone):
+            raise ValidationError(
+                f"Time zone: '{zone}' is not a time zone name such as America/Chicago."
+            )
+        row["timezone"] = zone
+    if "phones" in changes:
+        phones = _phone_entries(changes["phones"], json.loads(row["phones"]), region)
+        row["phones"] = json.dumps(phones, ensure_ascii=False)
+        row["phone"], row["phone_kind"] = primary_phone(phones)
+    if "emails" in changes:
+        emails = _email_list(changes["emails"])
+        row["emails"] = json.dumps(emails, ensure_ascii=False)
+        row["email"] = emails[0] if emails else None
+        row["email_key"] = email_rules.email_key(emails[0]) if emails else None
+    if "tags" in changes:
+        row["tags"] = json.dumps(_tag_list(changes["tags"]), ensure_ascii=False)
+
+
+def update_contact(
+    db: sqlite_utils.Database, contact_id: int, changes: dict[str, Any]
+) -> Contact:
+    """Change a contact's names, company, phones, emails, tags or time zone.
+
+    Args:
+        db: the open database.
+        contact_id: the contact.
+        changes: any of :data:`EDITABLE`; ``phones``, ``emails`` and ``tags`` are
+            lists of text (the whole new list), the rest text. Missing keys stay
+            as they are.
+
+    Returns:
+        The contact as stored afterwards.
+
+    Raises:
+        ValidationError: no such contact, an unknown field, a phone number or
+            email that does not pass the import's rules, a bad tag or time zone,
+            or a contact left with neither a phone nor an email.
+    """
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise ValidationError(f"{unknown[0]}: this field cannot be edited.")
+    row = _one_row(db, contact_id)
+    region = get_setting(db, "phones.default_region") or "US"
+    before = dict(row)
+
+    _apply(row, changes, region)
+    if row["phones"] == "[]" and row["emails"] == "[]":
+        raise ValidationError(
+            "Phone and email: a contact needs at least a phone number or an email."
+        )
+    if row == before:
+        return contact_store.get_contact(db, contact_id)
+
+    row["updated_at"] = utc_now()
+    with db.atomic():
+        contact_store.replace_contact_rows(db, [row])
+    logger.info("contact %d edited (%s)", contact_id, ", ".join(sorted(changes)))
+    return contact_store.get_contact(db, contact_id)
+
+
+def _change_tags(
+    db: sqlite_utils.Database, contact_ids: Iterable[int], tag: str, *, add: bool
+) -> int:
+    cleaned = _check_tag(tag)
+    key = cleaned.casefold()
+    now = utc_now()
+    changed: list[dict[str, Any]] = []
+    for row in contact_store.raw_rows_by_id(db, contact_ids):
+        tags = json.loads(row["tags"])
+        has = any(t.casefold() == key for t in tags)
+        if add and not has:
+            tags.append(cleaned)
+        elif not add and has:
+            tags = [t for t in tags if t.casefold() != key]
+        else:
+            continue
+        row["tags"] = json.dumps(tags, ensure_ascii=False)
+        row["updated_at"] = now
+        changed.append(row)
+    if changed:
+        with db.atomic():
+            contact_store.replace_contact_rows(db, changed)
+    return len(changed)
+
+
+def add_tag(db: sqlite_utils.Database, contact_ids: Iterable[int], tag: str) -> int:
+    """Put ``tag`` on every contact in ``contact_ids`` that lacks it.
+
+    Args:
+        db: the open database.
+        contact_ids: the contacts.
+        tag: the tag (compared case-insensitively).
+
+    Returns:
+        How many contacts changed.
+
+    Raises:
+        ValidationError: the tag is blank, too long, or has a comma or semicolon.
+    """
+    count = _change_tags(db, contact_ids, tag, add=True)
+    logger.info("tag added to %d contacts", count)
+    return count
+
+
+def remove_tag(db: sqlite_utils.Database, contact_ids: Iterable[int], tag: str) -> int:
+    """Take ``tag`` off every contact in ``contact_ids`` that has it.
+
+    Args:
+        db: the open database.
+        contact_ids: the contacts.
+        tag: the tag (compared case-insensitively).
+
+    Returns:
+        How many contacts changed.
+
+    Raises:
+        ValidationError: the tag is blank, too long, or has a comma or semicolon.
+    """
+    count = _change_tags(db, contact_ids, tag, add=False)
+    logger.info("tag removed from %d contacts", count)
+    return count
+
+
+def opted_out_channels(db: sqlite_utils.Database, contact_id: int) -> list[str]:
+    """Return the channels the contact opted out of (``sms``, ``email``).
+
+    Args:
+        db: the open database.
+        contact_id: the contact.
+    """
+    return [
+        channel
+        for channel in consent_store.CHANNELS
+        if consent_store.current_consent(db, contact_id, channel) == "opted_out"
+    ]
+
+
+def delete_contacts(
+    db: sqlite_utils.Database, contact_ids: Iterable[int]
+) -> DeleteResult:
+    """Delete contacts, except those who opted out of a channel (see module notes).
+
+    Args:
+        db: the open database.
+        contact_ids: the contacts to delete; unknown ids are ignored.
+
+    Returns:
+        Which contacts were deleted and which were kept, and why.
+    """
+    ids = [row["id"] for row in contact_store.raw_rows_by_id(db, contact_ids)]
+    opted_out = {
+        channel: consent_store.consent_map(db, ids, channel)
+        for channel in consent_store.CHANNELS
+    }
+    kept: dict[int, str] = {}
+    deleted: list[int] = []
+    for contact_id in ids:
+        channels = [
+            channel
+            for channel in consent_store.CHANNELS
+            if opted_out[channel].get(contact_id) == "opted_out"
+        ]
+        if channels:
+            names = " and ".join("SMS" if c == "sms" else "email" for c in channels)
+            kept[contact_id] = (
+                f"opted out of {names}; Duet keeps this contact so that a later "
+                "import cannot sign them up again"
+            )
+        else:
+            deleted.append(contact_id)
+    if deleted:
+        with db.atomic():
+            contact_store.delete_contact_rows(db, deleted)
+    logger.info("deleted %d contacts, kept %d opted out", len(deleted), len(kept))
+    return DeleteResult(deleted, kept)
+
+
+def contact_messages(
+    db: sqlite_utils.Database, contact_id: int, *, limit: int = 500
+) -> list[history.HistoryRow]:
+    """Return the messages sent (or queued, held, failed) to one contact, newest first.
+
+    Args:
+        db: the open database.
+        contact_id: the contact.
+        limit: at most this many.
+
+    Returns:
+        The contact's history rows.
+    """
+    # TODO: #3 ask history.list_history for a contact_id filter; this reads all rows.
+    rows = [row for row in history.list_history(db) if row.contact_id == contact_id]
+    return rows[:limit]
