@@ -1,0 +1,1 @@
+"""The activity part of Duet's window: what customers did (replies, opt-outs...)."""
