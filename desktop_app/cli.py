@@ -8,6 +8,7 @@ can fix print one line on standard error and exit with status 1.
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -87,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     audience.add_argument("--all", action="store_true")
     send.add_argument(
         "--outbox", action="store_true", help="send into the local test outbox"
+    )
+    send.add_argument(
+        "--again",
+        action="store_true",
+        help="send even if this template went to the same customers in the last day",
     )
     send.add_argument("--json", action="store_true")
 
@@ -371,6 +377,7 @@ def _cmd_send(
         tag=args.tag,
         everyone=args.all,
         use_outbox=args.outbox,
+        again=args.again,
     )
     if args.json:
         _print_json(summary.to_json())
@@ -792,7 +799,8 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         return run_gui(data_dir, quit_after_start=args.quit_after_start)
 
-    setup_logging(data_dir / "logs" if args.data_dir else paths.default_log_dir())
+    log_dir = data_dir / "logs" if args.data_dir else paths.default_log_dir()
+    setup_logging(log_dir)
     try:
         if args.command == "segments":
             return _cmd_segments(None, args)
@@ -806,6 +814,18 @@ def run(argv: Sequence[str] | None = None) -> int:
             logger.warning("%s (%s)", error.message, error.detail)
         sys.stderr.write(f"duet: {error.message}\n")
         return 1
+    except BrokenPipeError:
+        # The reader went away (e.g. ``duet history | head``): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as error:
+        logger.exception("unexpected error in '%s'", args.command)
+        sys.stderr.write(
+            f"duet: Something went wrong ({type(error).__name__}). The details are "
+            f"in {log_dir / 'duet.log'}.\n"
+        )
+        return 2
 
 
 def _run_with_database(args: argparse.Namespace, data_dir: Path) -> int:

@@ -91,13 +91,17 @@ def test_import_template_send_history(
         assert (row["reason"] is None) == (row["state"] == "sent")
         assert row["channel"] in ("sms", "email")
 
-    no_phone = {c["id"] for c in contacts if not c["phone"]}
-    assert no_phone
+    no_phone = {c["id"] for c in contacts if not c["phones"]}
+    unusable = {c["id"] for c in contacts if c["phones"] and not c["phone"]}
+    assert no_phone and unusable
     for row in rows:
         if row["channel"] == "sms" and row["contact_id"] in no_phone:
             assert (row["state"], row["reason"], row["to"]) == (
                 "skipped", "no phone number", "",
             )  # fmt: skip
+        if row["channel"] == "sms" and row["contact_id"] in unusable:
+            assert (row["state"], row["to"]) == ("skipped", "")
+            assert row["reason"].startswith("phone number could not be read")
     sent = [row for row in rows if row["state"] == "sent"]
     assert sent
     assert summary["sent"] == len(sent)
@@ -159,3 +163,60 @@ def test_template_with_a_typo_is_refused(
     )  # fmt: skip
     assert status == 1
     assert "SMS text: unknown merge field {frist_name}" in capsys.readouterr().err
+
+
+def test_send_without_a_postal_address_sends_nothing(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _run(capsys, data_dir, "import", str(SHOPIFY))
+    _run(
+        capsys, data_dir, "template", "add", "Thanks", "--sms", "Hi {first_name|there}",
+        "--subject", "Thanks", "--body", "Thank you for your order.",
+    )  # fmt: skip
+
+    status = cli.run(
+        ["--data-dir", str(data_dir), "send", "--template", "Thanks", "--all"]
+    )
+    err = capsys.readouterr().err
+
+    assert status == 1
+    assert "postal address" in err and "Nothing was sent" in err
+    assert not paths.outbox_dir(data_dir).exists()
+    db = open_database(paths.database_path(data_dir))
+    assert db.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
+    db.close()
+
+
+def test_send_twice_to_the_same_customers_needs_again(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _run(capsys, data_dir, "settings", "set", "shop.address", "1 Example St, Santiago")
+    _run(capsys, data_dir, "import", str(SHOPIFY))
+    _run(
+        capsys, data_dir, "template", "add", "Thanks", "--sms", "Hi {first_name|there}",
+        "--subject", "Thanks", "--body", "Thank you for your order.",
+    )  # fmt: skip
+    first = _json(capsys, data_dir, "send", "--template", "Thanks", "--all")
+
+    status = cli.run(
+        ["--data-dir", str(data_dir), "send", "--template", "Thanks", "--all"]
+    )
+    err = capsys.readouterr().err
+
+    assert status == 1
+    assert "already went to the same customers" in err and "--again" in err
+    history = _json(capsys, data_dir, "history")
+    assert {row["campaign"] for row in history} == {first["campaign"]}
+    again = _json(capsys, data_dir, "send", "--template", "Thanks", "--all", "--again")
+    assert again["campaign"] != first["campaign"] and again["sent"] == first["sent"]
+
+
+def test_settings_refuse_a_bad_shop_email(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = cli.run(
+        ["--data-dir", str(data_dir), "settings", "set", "shop.email", "x"]
+    )
+
+    assert status == 1
+    assert "not an email address" in capsys.readouterr().err

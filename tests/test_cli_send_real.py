@@ -214,7 +214,7 @@ def test_send_over_the_daily_cap_waits_for_the_owner(
     assert campaign.state == "paused"
     assert queued == 6
 
-    status, out, _ = _run(["resume", "--json"], shop, monkeypatch, capsys)
+    status, _, _ = _run(["resume", "--json"], shop, monkeypatch, capsys)
     assert status == 0
     assert sorted(m["to"] for m in twilio_set_up.created()) == [
         "+15550100001",

@@ -51,6 +51,10 @@ HOLD_QUIET_HOURS = "quiet_hours"
 HOLD_ADDRESS = "address"
 
 NO_PHONE = "no phone number"
+PHONE_NOT_USABLE = (
+    "phone number could not be read as a full international number; "
+    "check it on the contact's page"
+)
 LANDLINE = "phone is a landline"
 SMS_OPTED_OUT = consent_rules.SMS_OPTED_OUT
 NO_SMS_CONSENT = consent_rules.NO_SMS_CONSENT
@@ -333,7 +337,9 @@ def _plan_sms(
 ) -> PlannedMessage:
     to = contact.phone or ""
     if not to:
-        return _skip(contact, "sms", "", NO_PHONE)
+        return _skip(
+            contact, "sms", "", PHONE_NOT_USABLE if contact.phones else NO_PHONE
+        )
     if contact.phone_kind in LANDLINE_KINDS:
         return _skip(contact, "sms", to, LANDLINE)
     consent = consent_rules.sms_consent(

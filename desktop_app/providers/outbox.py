@@ -97,6 +97,30 @@ class OutboxSms:
         """Nothing to release."""
 
 
+def _ascii_address(address: str) -> str:
+    """Return ``address`` with an international domain in its ASCII (IDNA) form.
+
+    Raises:
+        RecipientRejected: the part before the @ is not ASCII, which needs a mail
+            server that accepts international addresses (SMTPUTF8).
+    """
+    local, at, domain = address.rpartition("@")
+    if not at or address.isascii():
+        return address
+    if not local.isascii():
+        raise RecipientRejected(
+            "This address has non-English letters before the @, which Duet cannot "
+            "send to yet.",
+            code="smtputf8",
+        )
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError as error:
+        raise RecipientRejected(
+            "The domain of this email address is not valid.", code="invalid-address"
+        ) from error
+
+
 def build_email_message(
     email: OutgoingEmail, *, images: Sequence[InlineImage] = ()
 ) -> EmailMessage:
@@ -117,8 +141,8 @@ def build_email_message(
     """
     message = EmailMessage()
     sender = email.from_address or DEFAULT_FROM
-    message["From"] = formataddr((email.from_name, sender))
-    message["To"] = formataddr((email.to_name, email.to))
+    message["From"] = formataddr((email.from_name, _ascii_address(sender)))
+    message["To"] = formataddr((email.to_name, _ascii_address(email.to)))
     message["Subject"] = email.subject
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)

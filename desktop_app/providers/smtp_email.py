@@ -475,6 +475,9 @@ def _address(name: str, address: str) -> Address:
     local, _, domain = address.partition("@")
     if not local or not domain:
         raise ValueError("not a single address")
+    # An international domain goes in its ASCII (IDNA) form, which every server
+    # accepts; only a non-ASCII local part needs SMTPUTF8.
+    domain = domain.encode("idna").decode("ascii")
     return Address(display_name=name.strip(), username=local, domain=domain)
 
 

@@ -25,6 +25,7 @@ One run at a time sends a campaign: a lease row in the settings table names the
 process that sends it, so the window and ``python main.py resume`` never both do.
 """
 
+import json
 import logging
 import os
 import socket
@@ -270,6 +271,13 @@ def queue_plan(
     """
     if not plan.messages or plan.template_id is None:
         raise ValidationError("There is nothing to send in this plan.")
+    if any(m.hold_kind == planning.HOLD_ADDRESS for m in plan.messages):
+        # Refused rather than half sent: each SMS points to its email, and every
+        # email must carry the shop's postal address.
+        raise ValidationError(
+            "Set the shop's postal address in Settings before sending: every email "
+            "carries it, and each SMS points to its email. Nothing was sent."
+        )
     if name is None:
         stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
         name = _unique_name(db, f"{plan.template_name} {stamp}")
@@ -872,6 +880,37 @@ def run_campaign(
     return summary
 
 
+def recent_repeat(
+    db: sqlite_utils.Database, plan: SendPlan, *, within: timedelta = timedelta(days=1)
+) -> Campaign | None:
+    """Return a campaign that sent this plan's template to the same audience lately.
+
+    Args:
+        plan: the plan about to be queued.
+        within: how far back counts as "lately".
+
+    Returns:
+        The newest such campaign, or None.
+    """
+    since = (datetime.now(UTC) - within).isoformat(timespec="seconds")
+    rows = db.execute(
+        "SELECT id, audience FROM campaigns WHERE template_id = ? AND created_at >= ?"
+        " ORDER BY id DESC",
+        [plan.template_id, since],
+    ).fetchall()
+    wanted = {k: v for k, v in plan.audience.items() if k != "transactional"}
+    for campaign_id, audience in rows:
+        stored = json.loads(audience or "{}")
+        stored.pop("transactional", None)
+        if stored == wanted:
+            return messages.get_campaign(db, campaign_id)
+    return None
+
+
+def _local_time(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
 def _refuse_over_cap(
     db: sqlite_utils.Database,
     campaign_id: int,
@@ -1002,6 +1041,7 @@ def send_campaign(
     senders: Senders | None = None,
     sms_rate: float | None = None,
     now: datetime | None = None,
+    again: bool = False,
 ) -> SendSummary:
     """Plan, queue and send a template in one go (the command line's ``send``).
 
@@ -1017,6 +1057,8 @@ def send_campaign(
         senders: use these providers instead (they are not closed here).
         sms_rate: SMS segments per second; defaults to the saved Twilio rate.
         now: the time to plan for (quiet hours); default the current time.
+        again: send even if this template went to the same audience in the last
+            day (otherwise that is refused, so a retry never doubles a campaign).
 
     Returns:
         The campaign's totals.
@@ -1042,6 +1084,13 @@ def send_campaign(
             test_mode=senders.sms.name == "outbox",
             now=now,
         )
+        earlier = None if again else recent_repeat(db, plan)
+        if earlier is not None:
+            raise ValidationError(
+                f"'{plan.template_name}' already went to the same customers at "
+                f"{_local_time(earlier.created_at)} (campaign '{earlier.name}'). "
+                "Nothing was sent. To send it again, add --again."
+            )
         campaign_id = queue_plan(
             db,
             plan,

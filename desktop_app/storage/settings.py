@@ -85,52 +85,91 @@ SPECS: tuple[SettingSpec, ...] = (
 SPECS_BY_KEY = {spec.key: spec for spec in SPECS}
 
 
+def _email(value: str) -> str:
+    from desktop_app.core.emails import is_valid_email
+
+    if value and not is_valid_email(value):
+        raise ValidationError(
+            f"'{value}' is not an email address. Use one like shop@example.com."
+        )
+    return value
+
+
+def _zone(value: str) -> str:
+    if value not in available_timezones():
+        raise ValidationError(
+            f"'{value}' is not a time zone name. Use a name such as America/Chicago."
+        )
+    return value
+
+
+def _region(value: str) -> str:
+    import phonenumbers  # only needed here; costs start-up time
+
+    value = value.upper()
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError(
+            f"'{value}' is not a country code Duet knows. Use two letters, e.g. US."
+        )
+    return value
+
+
+def _dollars(value: str, *, most: int) -> Decimal | None:
+    try:
+        amount = Decimal(value.lstrip("$"))
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and 0 <= amount <= most else None
+
+
+def _price(value: str) -> str:
+    price = _dollars(value, most=10)
+    if price is None:
+        raise ValidationError(
+            f"'{value}' is not a price. Write it in dollars, e.g. 0.0083."
+        )
+    return str(price)
+
+
+def _cap(value: str) -> str:
+    if not value:
+        return ""
+    cap = _dollars(value, most=1_000_000)
+    if cap is None:
+        raise ValidationError(
+            f"'{value}' is not an amount. Write it in dollars, e.g. 25, or leave it "
+            "empty for no cap."
+        )
+    return "" if cap == 0 else str(cap)
+
+
+def _days(value: str) -> str:
+    if not value.isdigit() or not 1 <= int(value) <= 365:
+        raise ValidationError(
+            f"'{value}' is not a number of days. Use a whole number from 1 to 365."
+        )
+    return str(int(value))
+
+
+_CHECKS = {
+    "shop.email": _email,
+    "shop.timezone": _zone,
+    "phones.default_region": _region,
+    "sms.price_per_segment": _price,
+    "sms.daily_cap": _cap,
+    "sms.monthly_cap": _cap,
+    "reports.attribution_days": _days,
+}
+
+
 def _check(key: str, value: str) -> str:
     if key not in SPECS_BY_KEY:
         known = ", ".join(SPECS_BY_KEY)
         raise ValidationError(f"Unknown setting '{key}'. Known settings: {known}.")
 
     value = value.strip()
-    if key == "shop.timezone" and value not in available_timezones():
-        raise ValidationError(
-            f"'{value}' is not a time zone name. Use a name such as America/Chicago."
-        )
-    if key == "phones.default_region":
-        import phonenumbers  # only needed here; costs start-up time
-
-        value = value.upper()
-        if value not in phonenumbers.SUPPORTED_REGIONS:
-            raise ValidationError(
-                f"'{value}' is not a country code Duet knows. Use two letters, e.g. US."
-            )
-    if key == "sms.price_per_segment":
-        try:
-            price = Decimal(value)
-        except InvalidOperation:
-            price = Decimal(-1)
-        if not price.is_finite() or price < 0 or price > 10:
-            raise ValidationError(
-                f"'{value}' is not a price. Write it in dollars, e.g. 0.0083."
-            )
-        value = str(price)
-    if key in ("sms.daily_cap", "sms.monthly_cap") and value:
-        try:
-            cap = Decimal(value.lstrip("$"))
-        except InvalidOperation:
-            cap = Decimal(-1)
-        if not cap.is_finite() or cap < 0 or cap > 1_000_000:
-            raise ValidationError(
-                f"'{value}' is not an amount. Write it in dollars, e.g. 25, or leave "
-                "it empty for no cap."
-            )
-        value = "" if cap == 0 else str(cap)
-    if key == "reports.attribution_days":
-        if not value.isdigit() or not 0 <= int(value) <= 365:
-            raise ValidationError(
-                f"'{value}' is not a number of days. Use a whole number from 0 to 365."
-            )
-        value = str(int(value))
-    return value
+    check = _CHECKS.get(key)
+    return check(value) if check else value
 
 
 def get_settings(db: sqlite_utils.Database) -> dict[str, str]:

@@ -186,3 +186,19 @@ def test_outbox_email_rebuilds_qr_images_from_rendered_html(tmp_path: Path) -> N
 def test_email_without_html_ignores_images(tmp_path: Path) -> None:
     message = build_email_message(_qr_email(""), images=[qr.qr_image("SAVE10")])
     assert message.get_content_type() == "text/plain"
+
+
+def test_outbox_email_to_an_international_domain(tmp_path: Path) -> None:
+    outbox = OutboxEmail(tmp_path)
+    email = OutgoingEmail(
+        to="hans@bücher.example",
+        to_name="Hans Müller",
+        subject="Your receipt",
+        text="Thanks.",
+        html="<p>Thanks.</p>",
+    )
+
+    receipt = outbox.send_email(email)
+
+    saved = (tmp_path / receipt.provider_id).read_bytes()
+    assert b"hans@xn--bcher-kva.example" in saved

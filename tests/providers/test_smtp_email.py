@@ -386,3 +386,14 @@ def test_smtp_email_carries_qr_images_inline() -> None:
     assert images[0]["Content-ID"] == f"<{image.cid}>"
     html = message.get_body(("html",)).get_content()
     assert f"cid:{image.cid}" in html
+
+
+def test_smtp_email_writes_an_international_domain_in_ascii() -> None:
+    mail = OutgoingEmail(
+        to="hans@bücher.example", subject="Hi", text="Hi", html="<p>Hi</p>"
+    )
+
+    message = build_message(mail, from_address="shop@example.com")
+
+    assert message["To"].addresses[0].domain == "xn--bcher-kva.example"
+    assert b"xn--bcher-kva.example" in message.as_bytes()

@@ -9,7 +9,7 @@ import sqlite_utils
 from desktop_app.errors import ValidationError
 from desktop_app.services import contacts as contact_service
 from desktop_app.services import importing, sending
-from desktop_app.storage import consent, contacts, templates
+from desktop_app.storage import consent, contacts, settings, templates
 from tests.storage.test_contacts import add_search_column
 
 CSV = (
@@ -148,6 +148,7 @@ def test_deleted_contact_leaves_its_messages_in_history(shop, data_dir):
         email_body="Hi {first_name}",
     )  # fmt: skip
     cara = ids_by_name(shop)["Cara"]
+    settings.set_setting(shop, "shop.address", "1 Market St, Springfield")
     plan = sending.plan_send(shop, template_name="Hello", everyone=True)
     sending.queue_plan(shop, plan, name="Spring")
     before = contact_service.contact_messages(shop, cara)
