@@ -86,7 +86,13 @@ def draw_daily_chart(figure: Figure, counts: DailyCounts) -> None:
     axes.set_xticklabels([_day_label(day) for day in counts.days[::step]])
     axes.set_ylabel("Messages")
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.legend(loc="upper left", fontsize="small", frameon=False)
+    axes.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0.0,
+        fontsize="small",
+        frameon=False,
+    )
     axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()
 
