@@ -12,7 +12,16 @@ import sqlite_utils
 
 from desktop_app.storage.database import open_database
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# The shared test inputs sit beside the clone (as CI lays them out), unless
+# DUET_SHARED_DIR points elsewhere.
+SHARED = Path(
+    os.environ.get("DUET_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared"
+)
+if not (SHARED / "samples").is_dir():
+    raise RuntimeError(
+        f"The shared test inputs were not found at {SHARED}. Put the shared/ folder "
+        "beside this clone, or set DUET_SHARED_DIR to it."
+    )
 SAMPLES = SHARED / "samples"
 SMS_VECTORS = SHARED / "sms"
 
