@@ -297,13 +297,17 @@ def queue_plan(
     return campaign_id
 
 
-def _email_for(row: MessageRow, shop: dict[str, str]) -> OutgoingEmail:
+def _email_for(
+    db: sqlite_utils.Database, row: MessageRow, shop: dict[str, str]
+) -> OutgoingEmail:
     headers: dict[str, str] = {}
-    if shop.get("shop.email"):
-        # TODO: #6 a per-contact unsubscribe token in the mailto link.
-        headers["List-Unsubscribe"] = (
-            f"<mailto:{shop['shop.email']}?subject=unsubscribe>"
-        )
+    unsubscribe = (
+        compliance.list_unsubscribe_header(db, row.contact_id, shop["shop.email"])
+        if row.contact_id is not None
+        else None
+    )
+    if unsubscribe:
+        headers["List-Unsubscribe"] = unsubscribe
     return OutgoingEmail(
         to=row.to,
         subject=row.subject,
@@ -612,7 +616,7 @@ class _Run:
             if self.bucket is not None:
                 self.bucket.take(max(1, row.segments))
             return self.senders.sms.send_sms(row.to, row.body)
-        return self.senders.email.send_email(_email_for(row, self.shop))
+        return self.senders.email.send_email(_email_for(self.db, row, self.shop))
 
     def blocked_now(self, row: MessageRow) -> bool:
         """Re-check consent and quiet hours at send time; skip or hold if needed.

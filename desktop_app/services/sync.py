@@ -269,6 +269,17 @@ def _store_reply(
                 commit=False,
             )
 
+    if verdict.kind is ReplyKind.OPT_IN and not contact_ids:
+        # A JOIN (or START) from a number Duet does not know: the opt-in sign at
+        # the counter. It becomes a contact with SMS consent, the reply as evidence.
+        from desktop_app.services import compliance
+
+        joined = compliance.handle_join_reply(
+            db, record.from_, record.body or "", record.sid, received_at
+        )
+        if joined is not None:
+            contact_ids = [joined.contact_id]
+
     report.replies += 1
     report.unmatched += not contact_ids
     report.opt_outs += verdict.kind is ReplyKind.OPT_OUT and bool(contact_ids)

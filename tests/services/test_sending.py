@@ -1,5 +1,6 @@
 """The send loop: queue once, send each row once, resume, fail one row alone."""
 
+import email
 import json
 import os
 import socket
@@ -1045,3 +1046,21 @@ def test_queue_running_past_quiet_hours_holds_the_rest(
     assert row.reason and "08:00 CDT" in row.reason
     assert summary.held == 1
     assert messages.get_campaign(db, campaign_id).state == "waiting"
+
+
+def test_each_email_carries_its_own_unsubscribe_token(
+    db: sqlite_utils.Database, data_dir: Path
+) -> None:
+    set_up_shop(db, contacts=2)
+    settings.set_setting(db, "shop.email", "shop@example.com")
+
+    sending.send_campaign(db, data_dir=data_dir, template_name="Receipt", everyone=True)
+
+    headers = sorted(
+        email.message_from_bytes(path.read_bytes())["List-Unsubscribe"].strip()
+        for path in (data_dir / "outbox" / "email").glob("*.eml")
+    )
+    assert len(headers) == 2 and headers[0] != headers[1]
+    assert all(
+        h.startswith("<mailto:shop@example.com?subject=unsubscribe") for h in headers
+    )

@@ -215,3 +215,21 @@ def test_an_unreachable_twilio_is_reported_not_raised(
 
     assert len(report.errors) == 1 and "could not reach Twilio" in report.errors[0]
     assert messages.get_internal(db, sync.LAST_INBOUND_KEY) is None
+
+
+def test_join_from_an_unknown_number_creates_a_consenting_contact(
+    db: sqlite_utils.Database, twilio: TwilioSms, twilio_emulator: TwilioEmulator
+) -> None:
+    _shop(db, 1)
+    twilio_emulator.add_inbound("+15550100098", SENDER, "JOIN")
+
+    report = sync.sync_once(db, twilio)
+    sync.sync_once(db, twilio)
+
+    joined = db.execute(
+        "SELECT id FROM contacts WHERE phone = '+15550100098'"
+    ).fetchall()
+    assert len(joined) == 1
+    assert consent.current_consent(db, joined[0][0], "sms") == "opted_in"
+    assert (report.replies, report.unmatched) == (1, 0)
+    assert len(consent.consent_history(db, joined[0][0])) == 1
