@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.core import consent_rules, quiet_hours, segments, timezones
+from desktop_app.core import consent_rules, quiet_hours, segments, timezones, utm
 from desktop_app.core import templates as core_templates
 from desktop_app.core.quiet_hours import RuleTable
 from desktop_app.core.templates import ShopInfo, TemplateText
@@ -421,6 +421,23 @@ def _plan_email(
     )
 
 
+def _with_utm(
+    rendered: core_templates.RenderedPair, campaign: str
+) -> core_templates.RenderedPair:
+    """Tag the links of both messages so the shop's web analytics can tell them apart.
+
+    Done before counting, so the segment count covers the tagged SMS exactly.
+    """
+    if not campaign:
+        return rendered
+    return replace(
+        rendered,
+        sms_body=utm.tag_links(rendered.sms_body, campaign, "sms"),
+        email_text=utm.tag_links(rendered.email_text, campaign, "email"),
+        email_html=utm.tag_links(rendered.email_html, campaign, "email", is_html=True),
+    )
+
+
 def build_plan(
     contacts: Iterable["Contact"],
     consent: Mapping[str, Mapping[int, str]],
@@ -507,7 +524,10 @@ def build_plan(
         values = contact.merge_values()
         if own:
             values.update({str(key): str(value) for key, value in own.items()})
-        rendered = core_templates.render_pair(template, values, shop=ctx.shop)
+        rendered = _with_utm(
+            core_templates.render_pair(template, values, shop=ctx.shop),
+            template_name,
+        )
 
         status = sms_consent.get(contact.id, "unknown")
         plan.messages.append(_plan_sms(contact, status, rendered, sms_problems, ctx))

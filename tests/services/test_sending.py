@@ -1064,3 +1064,26 @@ def test_each_email_carries_its_own_unsubscribe_token(
     assert all(
         h.startswith("<mailto:shop@example.com?subject=unsubscribe") for h in headers
     )
+
+
+def test_links_carry_utm_tags_and_the_count_covers_them(
+    db: sqlite_utils.Database,
+) -> None:
+    from desktop_app.core.segments import count_segments
+
+    set_up_shop(db, contacts=1)
+    templates.save_template(
+        db,
+        name="Sale",
+        sms_body="Sale on: https://shop.example.com/sale?id=7 Reply STOP to opt out.",
+        email_subject="Sale",
+        email_body="See [the sale](https://shop.example.com/sale).",
+    )
+
+    plan = sending.plan_send(db, template_name="Sale", everyone=True, test_mode=True)
+
+    sms = next(m for m in plan.messages if m.channel == "sms")
+    mail = next(m for m in plan.messages if m.channel == "email")
+    assert "sale?id=7&utm_source=duet&utm_medium=sms&utm_campaign=sale " in sms.body
+    assert sms.segments == count_segments(sms.body).segments
+    assert "utm_medium=email" in mail.body and "utm_medium=email" in mail.html
