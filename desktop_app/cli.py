@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     con = commands.add_parser("contacts", help="list contacts")
     con.add_argument("--tag")
     con.add_argument("--search")
+    con.add_argument(
+        "--csv", type=Path, metavar="FILE", help="write them to a spreadsheet-safe CSV"
+    )
     con.add_argument("--json", action="store_true")
 
     tpl = commands.add_parser("template", help="add or list paired templates")
@@ -267,6 +270,14 @@ def _cmd_segments(db: sqlite_utils.Database | None, args: argparse.Namespace) ->
 def _cmd_contacts(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
     from desktop_app.storage import contacts
 
+    if args.csv:
+        from desktop_app.services import contacts as contact_service
+
+        written = contact_service.export_contacts_csv(
+            db, args.csv, tag=args.tag, search=args.search
+        )
+        print(f"Wrote {written} contacts to {args.csv}.")
+        return 0
     found = contacts.list_contacts(db, tag=args.tag, search=args.search)
     if args.json:
         _print_json([contact.to_json() for contact in found])

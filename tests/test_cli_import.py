@@ -115,3 +115,26 @@ def test_cli_imports_lists_and_undoes_a_batch(
     capsys.readouterr()
     assert run([*base, "imports", "undo", str(report["import_id"])]) == 1
     assert "already undone" in capsys.readouterr().err
+
+
+def test_cli_contacts_csv_is_safe_in_a_spreadsheet(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+
+    sample = str(SAMPLES / "messy_csv-injection_formulas.csv")
+    base = ["--data-dir", str(data_dir)]
+    _run_json(capsys, *base, "import", sample, "--json")
+    stored = _run_json(capsys, *base, "contacts", "--json")
+    target = tmp_path / "contacts.csv"
+
+    assert run([*base, "contacts", "--csv", str(target)]) == 0
+
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert isinstance(stored, list) and len(rows) == len(stored) == 6
+    cells = [cell for row in rows for cell in row.values() if cell]
+    assert not [c for c in cells if c[0] in "=+-@\t\r"], "a cell could run as a formula"
+    assert any(c.startswith("'=") for c in cells)
+    names = {c["first_name"] for c in stored}  # the database keeps them as given
+    assert any(name.startswith("=") for name in names)

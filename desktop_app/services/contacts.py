@@ -13,10 +13,12 @@ edit them. Messages sent to a deleted contact stay in the history
 (``messages.contact_id`` becomes NULL).
 """
 
+import csv
 import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final
 
 import sqlite_utils
@@ -345,3 +347,70 @@ def contact_messages(
     # TODO: #3 ask history.list_history for a contact_id filter; this reads all rows.
     rows = [row for row in history.list_history(db) if row.contact_id == contact_id]
     return rows[:limit]
+
+
+EXPORT_COLUMNS: Final = (
+    "first_name",
+    "last_name",
+    "company",
+    "phone",
+    "email",
+    "other_phones",
+    "other_emails",
+    "tags",
+    "sms_consent",
+    "email_consent",
+)
+
+
+def export_contacts_csv(
+    db: sqlite_utils.Database,
+    path: Path,
+    *,
+    tag: str | None = None,
+    search: str | None = None,
+) -> int:
+    """Write contacts to a CSV file that is safe to open in a spreadsheet.
+
+    Cells starting with ``= + - @``, a tab or a carriage return get a leading ``'``
+    so a spreadsheet shows them as text; the stored values stay unchanged. The
+    file is UTF-8 with a byte-order mark, which Excel needs to read accents.
+
+    Args:
+        path: the file to write (replaced if it exists).
+        tag: only contacts with this tag.
+        search: only contacts matching this text, as the contacts filter does.
+
+    Returns:
+        How many contacts were written.
+    """
+    chosen = contact_store.list_contacts(db, tag=tag, search=search)
+    ids = [contact.id for contact in chosen]
+    sms = consent_store.consent_map(db, ids, "sms")
+    mail = consent_store.consent_map(db, ids, "email")
+
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(EXPORT_COLUMNS)
+        for contact in chosen:
+            other_phones = [
+                p.get("e164") or p.get("raw", "")
+                for p in contact.phones
+                if (p.get("e164") or p.get("raw")) != contact.phone
+            ]
+            row = (
+                contact.first_name,
+                contact.last_name,
+                contact.company,
+                contact.phone or "",
+                contact.email or "",
+                "; ".join(other_phones),
+                "; ".join(e for e in contact.emails if e != contact.email),
+                "; ".join(contact.tags),
+                sms.get(contact.id, "unknown"),
+                mail.get(contact.id, "unknown"),
+            )
+            writer.writerow([consent_store.excel_safe(value) for value in row])
+
+    logger.info("exported %d contacts", len(chosen))
+    return len(chosen)
