@@ -235,3 +235,21 @@ def test_filter_narrowing_over_100k_contacts_does_little_sql_work(
     # About 100k rows x 5 keystrokes x a handful of VM steps per row on the narrow
     # index; the LIKE expressions over the table took three times as many.
     assert steps * 10_000 < 100_000 * 5 * 12
+
+
+def test_export_writes_the_filtered_contacts(qtbot, shop_db, data_dir, tmp_path):
+    import csv
+
+    view = make_view(qtbot, shop_db, data_dir)
+    everyone = view.export_to(tmp_path / "all.csv")
+    view.filter_edit.setText("example.com")
+    view._apply_filter()
+
+    shown = view.export_to(tmp_path / "shown.csv")
+
+    assert everyone == contacts.count_contacts(shop_db)
+    assert shown == contacts.count_contacts(shop_db, search="example.com")
+    with (tmp_path / "shown.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == shown
+    assert all(row["phone"] == "" or row["phone"].startswith("'+") for row in rows)

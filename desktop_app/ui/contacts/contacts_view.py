@@ -85,6 +85,8 @@ class ContactsView(QWidget):
         self.import_button = QPushButton(messages.CONTACTS_IMPORT_BUTTON)
         self.import_button.setObjectName("primaryButton")
         self.imports_button = QPushButton(texts.PAST_IMPORTS_BUTTON)
+        self.export_button = QPushButton(texts.EXPORT_BUTTON)
+        self.export_button.setToolTip(texts.EXPORT_TOOLTIP)
         self.count_label = QLabel()
         self.count_label.setObjectName("mutedLabel")
         self.details_button = QPushButton(texts.DETAILS_BUTTON)
@@ -124,6 +126,7 @@ class ContactsView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
         top.addWidget(self.tag_combo)
+        top.addWidget(self.export_button)
         top.addWidget(self.imports_button)
         top.addWidget(self.import_button)
         actions = QHBoxLayout()
@@ -151,6 +154,7 @@ class ContactsView(QWidget):
         self.tag_combo.currentIndexChanged.connect(self._on_tag_combo_changed)
         self.import_button.clicked.connect(self._on_import_button_clicked)
         self.imports_button.clicked.connect(self._on_imports_button_clicked)
+        self.export_button.clicked.connect(self._on_export_button_clicked)
         self.details_button.clicked.connect(self._on_details_button_clicked)
         self.edit_button.clicked.connect(self._on_edit_button_clicked)
         self.tag_button.clicked.connect(self._on_tag_button_clicked)
@@ -387,6 +391,31 @@ class ContactsView(QWidget):
         self.start_import(
             wizard.path, region=wizard.region(), mapping_overrides=wizard.overrides()
         )
+
+    def export_to(self, path: Path) -> int:
+        """Write the contacts the filter shows to a spreadsheet-safe CSV file."""
+        written = contact_service.export_contacts_csv(
+            self._db,
+            path,
+            tag=self.tag_combo.currentData(),
+            search=self.filter_edit.text().strip() or None,
+        )
+        feedback.status(self, texts.EXPORT_DONE.format(count=written, path=path))
+        return written
+
+    @Slot()
+    def _on_export_button_clicked(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, texts.EXPORT_BUTTON, str(Path.home() / "contacts.csv"), "CSV (*.csv)"
+        )
+        if not name:
+            return
+        try:
+            self.export_to(Path(name))
+        except OSError as error:
+            feedback.warn(
+                self, texts.EXPORT_BUTTON, texts.EXPORT_FAILED.format(error=error)
+            )
 
     @Slot()
     def _on_imports_button_clicked(self) -> None:

@@ -5,6 +5,10 @@ Kept next to the views that use them (``ui/messages.py`` holds the window-wide w
 
 # Contacts page buttons
 PAST_IMPORTS_BUTTON = "Past imports…"
+EXPORT_BUTTON = "Export…"
+EXPORT_TOOLTIP = "Save the contacts shown as a CSV file that opens safely in Excel"
+EXPORT_DONE = "Saved {count:,} contacts to {path}."
+EXPORT_FAILED = "Duet could not write the file: {error}"
 EDIT_BUTTON = "Edit…"
 DETAILS_BUTTON = "Details…"
 TAG_BUTTON = "Tag…"
