@@ -405,7 +405,9 @@ def _plan_email(
     if not rendered.email_text.strip() or not rendered.email_subject:
         return _skip(contact, "email", to, EMPTY)
 
-    waits = not ctx.shop.address.strip()
+    # Marketing email must carry the postal address (CAN-SPAM); a receipt or other
+    # transactional email need not wait for it.
+    waits = not ctx.shop.address.strip() and not ctx.transactional
     return PlannedMessage(
         contact_id=contact.id,
         channel="email",

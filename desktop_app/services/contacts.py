@@ -344,9 +344,7 @@ def contact_messages(
     Returns:
         The contact's history rows.
     """
-    # TODO: #3 ask history.list_history for a contact_id filter; this reads all rows.
-    rows = [row for row in history.list_history(db) if row.contact_id == contact_id]
-    return rows[:limit]
+    return history.list_history(db, contact_id=contact_id, limit=limit)
 
 
 EXPORT_COLUMNS: Final = (

@@ -32,7 +32,8 @@ STATES = ("queued", "sending", "sent", "delivered", "failed", "skipped", "unknow
 
 # A queued message may go: not held for quiet hours past the given time (parameter
 # 1), nor waiting for the shop's postal address (parameter 2: planning.NO_ADDRESS).
-# TODO: #6 re-render address-held emails once the address is set, then release them.
+# (queue_plan refuses a plan with address-held emails, so only rows queued by an
+# older Duet can still wait for the address.)
 _READY = "((not_before IS NULL OR not_before <= ?) AND coalesce(reason, '') != ?)"
 
 

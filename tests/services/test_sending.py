@@ -1087,3 +1087,25 @@ def test_links_carry_utm_tags_and_the_count_covers_them(
     assert "sale?id=7&utm_source=duet&utm_medium=sms&utm_campaign=sale " in sms.body
     assert sms.segments == count_segments(sms.body).segments
     assert "utm_medium=email" in mail.body and "utm_medium=email" in mail.html
+
+
+def test_without_a_postal_address_receipts_go_and_marketing_waits(
+    db: sqlite_utils.Database,
+) -> None:
+    set_up_shop(db, contacts=1)
+    settings.set_setting(db, "shop.address", "")
+    templates.save_template(
+        db,
+        name="News",
+        sms_body="New stock is in, details in your inbox. Reply STOP to opt out.",
+        email_subject="New stock",
+        email_body="Come and see.",
+    )
+
+    receipt = sending.plan_send(db, template_name="Receipt", everyone=True)
+    news = sending.plan_send(db, template_name="News", everyone=True)
+
+    assert [m.action for m in receipt.messages if m.channel == "email"] == ["send"]
+    assert sending.queue_plan(db, receipt) > 0
+    with pytest.raises(ValidationError, match="postal address"):
+        sending.queue_plan(db, news)
