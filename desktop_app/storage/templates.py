@@ -87,7 +87,7 @@ def save_template(
     if not name:
         raise ValidationError("Template name: please give the template a name.")
 
-    allowed = {*extra_fields, *_rule_fields(db)}
+    allowed = {*extra_fields, *_rule_fields(db), *_contact_fields(db)}
     problems = core_templates.check_template(
         sms_body, email_subject, email_body, allowed
     )
@@ -117,6 +117,14 @@ def _rule_fields(db: sqlite_utils.Database) -> set[str]:
     for (text,) in db.execute("SELECT fields FROM trigger_rules").fetchall():
         names.update(json.loads(text or "[]"))
     return names
+
+
+def _contact_fields(db: sqlite_utils.Database) -> set[str]:
+    """Return the names of the contacts' own fields (imported extra columns)."""
+    rows = db.execute(
+        "SELECT DISTINCT json_each.key FROM contacts, json_each(contacts.custom)"
+    ).fetchall()
+    return {str(key) for (key,) in rows}
 
 
 def list_templates(db: sqlite_utils.Database) -> list[Template]:

@@ -67,3 +67,32 @@ def test_delete_template(db: sqlite_utils.Database) -> None:
     _save(db)
     templates.delete_template(db, "Receipt")
     assert templates.list_templates(db) == []
+
+
+def test_save_template_accepts_the_contacts_own_fields(db) -> None:
+    db["contacts"].insert(
+        {
+            "first_name": "Ann",
+            "custom": '{"total_orders": "3"}',
+            "created_at": "2024-01-01T00:00:00+00:00",
+            "updated_at": "2024-01-01T00:00:00+00:00",
+        }
+    )
+
+    saved = templates.save_template(
+        db,
+        name="Loyal",
+        sms_body="Thanks for {total_orders} orders!",
+        email_subject="Thanks",
+        email_body="Thank you.",
+    )
+
+    assert saved.sms_body == "Thanks for {total_orders} orders!"
+    with pytest.raises(ValidationError, match="frist_name"):
+        templates.save_template(
+            db,
+            name="Typo",
+            sms_body="Hi {frist_name}",
+            email_subject="Hi",
+            email_body="Hi.",
+        )

@@ -8,35 +8,36 @@ from typing import Any
 import sqlite_utils
 
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
-    QFrame,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QPushButton,
-    QSizePolicy,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app import paths
-from desktop_app.core import segments
+from desktop_app.core.compose import AudienceBreakdown
 from desktop_app.core.templates import ShopInfo, render_pair
 from desktop_app.errors import KnownError
 from desktop_app.providers.base import Senders
 from desktop_app.storage import contacts, settings, templates
 from desktop_app.ui import feedback, messages
+from desktop_app.ui.compose.breakdown import BreakdownRunner, breakdown_text
+from desktop_app.ui.compose.preview import PairPreview
 from desktop_app.ui.tasks import Task, TaskContext, run_in_background
 from desktop_app.ui.widgets.progress_panel import ProgressPanel
 
 logger = logging.getLogger(__name__)
 
 PREVIEW_CONTACTS = 200
+SEND_TIP = "Send the reviewed messages (Ctrl+Return)"
+TEST_MODE_NOTE = "Test mode: messages go to the local test outbox only."
+BREAKDOWN_TITLE = "Cost per customer: "
 
 SendersFactory = Callable[[], Senders]
 
@@ -80,46 +81,40 @@ class ComposeView(QWidget):
         self.send_button.setObjectName("primaryButton")
         self.send_button.setEnabled(False)
         self.send_button.setShortcut("Ctrl+Return")
+        self.send_button.setToolTip(SEND_TIP)
 
         self.plan_label = QLabel(messages.COMPOSE_REVIEW_FIRST)
         self.plan_label.setObjectName("planLabel")
         self.plan_label.setWordWrap(True)
         self.skipped_list = QListWidget()
         self.skipped_list.setMaximumHeight(84)
+        self.skipped_list.setWordWrap(True)
         self.skipped_list.setVisible(False)
         self.progress = ProgressPanel()
 
-        self.contact_combo = QComboBox()
-        self.contact_combo.setMinimumContentsLength(24)
-        self.sms_bubble = QLabel()
-        self.sms_bubble.setObjectName("smsBubble")
-        self.sms_bubble.setWordWrap(True)
-        self.sms_bubble.setTextInteractionFlags(
+        self.notice_list = QListWidget()
+        self.notice_list.setObjectName("noticeList")
+        self.notice_list.setWordWrap(True)
+        self.notice_list.setMaximumHeight(84)
+        self.notice_list.setVisible(False)
+        self.breakdown_label = QLabel()
+        self.breakdown_label.setObjectName("mutedLabel")
+        self.breakdown_label.setWordWrap(True)
+        self.breakdown_label.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
         )
-        self.sms_bubble.setAlignment(
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-        )
-        self.sms_bubble.setSizePolicy(
-            QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum
-        )
-        self.sms_info = QLabel()
-        self.sms_info.setObjectName("mutedLabel")
-        self.sms_info.setWordWrap(True)
-        self.email_from = QLabel()
-        self.email_to = QLabel()
-        self.email_subject = QLabel()
-        self.email_subject.setObjectName("emailSubject")
-        self.email_subject.setWordWrap(True)
-        self.email_view = QTextBrowser()
-        self.email_view.setOpenLinks(False)
-        for label in (
-            self.sms_bubble,
-            self.email_from,
-            self.email_to,
-            self.email_subject,
-        ):
-            label.setTextFormat(Qt.TextFormat.PlainText)
+        self.runner = BreakdownRunner(db, self)
+
+        self.contact_combo = QComboBox()
+        self.contact_combo.setMinimumContentsLength(24)
+        self.preview = PairPreview(side_by_side=True)
+        self.sms_bubble = self.preview.sms_bubble
+        self.sms_info = self.preview.sms_info
+        self.email_from = self.preview.email_from
+        self.email_to = self.preview.email_to
+        self.email_subject = self.preview.email_subject
+        self.email_view = self.preview.email_view
+        self.email_text = self.preview.email_text
 
         self._build_layout()
         self.template_combo.currentIndexChanged.connect(self._on_template_combo_changed)
@@ -128,6 +123,7 @@ class ComposeView(QWidget):
         self.review_button.clicked.connect(self._on_review_button_clicked)
         self.send_button.clicked.connect(self._on_send_button_clicked)
         self.progress.cancel_requested.connect(self._on_progress_cancel_requested)
+        self.runner.updated.connect(self._on_runner_updated)
         self.refresh()
 
     def refresh(self) -> None:
@@ -157,6 +153,8 @@ class ComposeView(QWidget):
             else messages.COMPOSE_NO_TEMPLATES
         )
         self._fill_preview_contacts()
+        self.runner.contacts_changed()
+        self._update_breakdown()
 
     def select(self, template_name: str, tag: str | None = None) -> None:
         """Choose a template and an audience (a tag, or everyone when None)."""
@@ -263,45 +261,23 @@ class ComposeView(QWidget):
 
         review_box = QGroupBox("Review before sending")
         review_layout = QVBoxLayout(review_box)
+        review_layout.setSpacing(4)
+        review_layout.addWidget(self.breakdown_label)
         review_layout.addWidget(self.plan_label)
-        review_layout.addWidget(self.skipped_list)
+        lists = QHBoxLayout()
+        lists.addWidget(self.notice_list, 1)
+        lists.addWidget(self.skipped_list, 1)
+        review_layout.addLayout(lists)
 
         preview_top = QHBoxLayout()
         preview_top.addWidget(QLabel(messages.COMPOSE_PREVIEW_CONTACT))
         preview_top.addWidget(self.contact_combo, 1)
         preview_top.addStretch(1)
 
-        phone = QFrame()
-        phone.setObjectName("phoneFrame")
-        phone.setMaximumWidth(400)
-        phone_layout = QVBoxLayout(phone)
-        phone_layout.addWidget(self.sms_bubble)
-        phone_layout.addStretch(1)
-        phone_layout.addWidget(self.sms_info)
-
-        mail = QFrame()
-        mail.setObjectName("mailFrame")
-        mail_layout = QVBoxLayout(mail)
-        mail_header = QFormLayout()
-        mail_header.addRow("From:", self.email_from)
-        mail_header.addRow("To:", self.email_to)
-        mail_header.addRow("Subject:", self.email_subject)
-        mail_layout.addLayout(mail_header)
-        mail_layout.addWidget(self.email_view, 1)
-
-        panes = QGridLayout()
-        panes.addWidget(QLabel("<b>SMS, as the phone shows it</b>"), 0, 0)
-        panes.addWidget(QLabel("<b>Email, as the mail program shows it</b>"), 0, 1)
-        panes.addWidget(phone, 1, 0)
-        panes.addWidget(mail, 1, 1)
-        panes.setColumnStretch(0, 2)
-        panes.setColumnStretch(1, 3)
-        panes.setRowStretch(1, 1)
-
         preview_box = QGroupBox("Preview")
         preview_layout = QVBoxLayout(preview_box)
         preview_layout.addLayout(preview_top)
-        preview_layout.addLayout(panes, 1)
+        preview_layout.addWidget(self.preview, 1)
 
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
@@ -317,7 +293,14 @@ class ComposeView(QWidget):
             f"{plan.worst_case_segments} per message) · estimated cost "
             f"${plan.estimated_cost:,.2f}",
         ]
+        if "outbox" in self._provider_names:
+            lines.append(TEST_MODE_NOTE)
         self.plan_label.setText("\n".join(lines))
+        self.notice_list.clear()
+        notices = plan.notice_lines()
+        for line in notices:
+            self.notice_list.addItem(line)
+        self.notice_list.setVisible(bool(notices))
         self.skipped_list.clear()
         for reason, count in plan.skipped.items():
             self.skipped_list.addItem(f"Not sent ({count:,}): {reason}")
@@ -328,6 +311,8 @@ class ComposeView(QWidget):
         self.plan_label.setText(text)
         self.skipped_list.clear()
         self.skipped_list.setVisible(False)
+        self.notice_list.clear()
+        self.notice_list.setVisible(False)
         self.send_button.setEnabled(False)
 
     def _fill_preview_contacts(self) -> None:
@@ -348,30 +333,25 @@ class ComposeView(QWidget):
         name = self.template_combo.currentData()
         contact_id = self.contact_combo.currentData()
         if not name or contact_id is None:
-            self.sms_bubble.setText(messages.COMPOSE_PREVIEW_NONE)
-            self.sms_info.clear()
-            for label in (self.email_from, self.email_to, self.email_subject):
-                label.clear()
-            self.email_view.clear()
+            self.preview.show_nothing(messages.COMPOSE_PREVIEW_NONE)
             return
 
         template = templates.get_template(self._db, name)
         contact = contacts.get_contact(self._db, int(contact_id))
-        values = settings.get_settings(self._db)
-        pair = render_pair(
-            template, contact.merge_values(), ShopInfo.from_settings(values)
+        shop = ShopInfo.from_settings(settings.get_settings(self._db))
+        pair = render_pair(template, contact.merge_values(), shop)
+        self.preview.show_pair(
+            pair, phone=contact.phone, email=contact.email, shop=shop
         )
-        self.sms_bubble.setText(pair.sms_body or messages.COUNTER_EMPTY)
-        self.sms_info.setText(
-            f"To {contact.phone or 'no phone number'}\n"
-            + segments.count_segments(pair.sms_body).summary_text()
-        )
-        shop = ShopInfo.from_settings(values)
-        sender = shop.name or "Your shop"
-        self.email_from.setText(f"{sender} <{shop.email}>" if shop.email else sender)
-        self.email_to.setText(contact.email or "no email address")
-        self.email_subject.setText(pair.email_subject)
-        self.email_view.setHtml(pair.email_html or "<p>(no email body)</p>")
+
+    def _update_breakdown(self) -> None:
+        name = self.template_combo.currentData()
+        if not name:
+            self.breakdown_label.clear()
+            return
+        template = templates.get_template(self._db, name)
+        self.runner.set_audience(self.audience_combo.currentData() or None)
+        self.runner.set_text(template.sms_body)
 
     def _set_controls_enabled(self, enabled: bool) -> None:
         for widget in (
@@ -387,15 +367,32 @@ class ComposeView(QWidget):
         self._set_controls_enabled(True)
         self.send_button.setEnabled(False)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not event.spontaneous():
+            self.runner.schedule()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        if not event.spontaneous():
+            self.runner.stop()
+
     @Slot(int)
     def _on_template_combo_changed(self, _index: int) -> None:
         self._forget_plan(messages.COMPOSE_REVIEW_FIRST)
         self._update_preview()
+        self._update_breakdown()
 
     @Slot(int)
     def _on_audience_combo_changed(self, _index: int) -> None:
         self._forget_plan(messages.COMPOSE_REVIEW_FIRST)
         self._fill_preview_contacts()
+        self._update_breakdown()
+
+    @Slot(object)
+    def _on_runner_updated(self, result: AudienceBreakdown | None) -> None:
+        tag = self.audience_combo.currentData() or None
+        self.breakdown_label.setText(BREAKDOWN_TITLE + breakdown_text(result, tag))
 
     @Slot(int)
     def _on_contact_combo_changed(self, _index: int) -> None:
@@ -425,6 +422,7 @@ class ComposeView(QWidget):
             text = f"{messages.COMPOSE_CANCELLED}\n{text}"
         self.plan_label.setText(text)
         self.skipped_list.setVisible(False)
+        self.notice_list.setVisible(False)
         feedback.status(self, text)
         self.send_finished.emit(summary)
 

@@ -1,0 +1,126 @@
+"""The Compose page: the cost per customer, the plan review with its notices, sending."""
+
+from pathlib import Path
+
+import sqlite_utils
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.providers.outbox import outbox_senders
+from desktop_app.services import importing
+from desktop_app.storage import templates
+from desktop_app.ui.compose.compose_view import ComposeView
+from tests.ui.conftest import CSV_HEADER
+
+ACCENT_ROWS = (
+    "Tomás,Lopez,tomas@example.com,(212) 555-0111,club\n"
+    "Tom,Hill,tom@example.com,(212) 555-0112,club\n"
+    "Sam,Wu,sam@example.com,(212) 555-0113,club\n"
+    "Liz,Ford,liz@example.com,,nophone\n"
+)
+
+
+def make_view(qtbot, db: sqlite_utils.Database, data_dir: Path) -> ComposeView:
+    view = ComposeView(db, data_dir, lambda: outbox_senders(data_dir))
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def add_club(db: sqlite_utils.Database, tmp_path: Path) -> None:
+    path = tmp_path / "club.csv"
+    path.write_text(CSV_HEADER + ACCENT_ROWS, encoding="utf-8")
+    importing.import_file(db, path, region="US")
+
+
+def test_review_lists_notices_and_skipped_reasons(qtbot, shop_db, data_dir):
+    view = make_view(qtbot, shop_db, data_dir)
+    view.select("Order ready", tag="vip")
+
+    with qtbot.waitSignal(view.plan_reviewed):
+        qtbot.mouseClick(view.review_button, Qt.MouseButton.LeftButton)
+
+    notices = [view.notice_list.item(i).text() for i in range(view.notice_list.count())]
+    assert view.notice_list.isVisible()
+    assert any("Reply STOP to opt out" in line for line in notices)
+    assert "Test mode" in view.plan_label.text()
+    skipped = [
+        view.skipped_list.item(i).text() for i in range(view.skipped_list.count())
+    ]
+    assert skipped == ["Not sent (1): no phone number"]
+    assert view.send_button.isEnabled()
+
+
+def test_send_is_off_when_nothing_would_be_sent(qtbot, shop_db, data_dir, tmp_path):
+    add_club(shop_db, tmp_path)
+    templates.save_template(
+        shop_db,
+        name="Text only",
+        sms_body="Hi {first_name}",
+        email_subject="",
+        email_body="",
+    )
+    view = make_view(qtbot, shop_db, data_dir)
+    view.select("Text only", tag="nophone")
+
+    assert view.review() is False
+
+    assert not view.send_button.isEnabled()
+    assert "0 SMS and 0 emails" in view.plan_label.text()
+
+
+def test_breakdown_names_the_accented_name(qtbot, shop_db, data_dir, tmp_path):
+    add_club(shop_db, tmp_path)
+    templates.save_template(
+        shop_db,
+        name="Long",
+        sms_body="Hi {first_name}, " + "x" * 62,
+        email_subject="S",
+        email_body="B",
+    )
+    view = make_view(qtbot, shop_db, data_dir)
+
+    view.select("Long", tag="club")
+
+    qtbot.waitUntil(lambda: "a name with á" in view.breakdown_label.text())
+    text = view.breakdown_label.text()
+    assert "most customers: 1 segment" in text
+    assert "1 customer: 2 segments" in text
+    assert "Total: 4 segments" in text
+
+
+def test_ctrl_return_sends_after_review(qtbot, shop_db, data_dir):
+    view = make_view(qtbot, shop_db, data_dir)
+    view.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is view)
+    view.select("Order ready", tag="newsletter")
+
+    with qtbot.assertNotEmitted(view.send_finished, wait=100):
+        qtbot.keyClick(view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert view.review()
+
+    with qtbot.waitSignal(view.send_finished, timeout=20000) as blocker:
+        qtbot.keyClick(view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+    assert blocker.args[0]["sent"] == 4
+    assert not view.send_button.isEnabled()
+
+
+def test_preview_shows_segments_and_plain_text(qtbot, shop_db, data_dir):
+    templates.save_template(
+        shop_db,
+        name="Coupon",
+        sms_body="Hi {first_name}! " + "Fresh bread today. " * 9,
+        email_subject="Your coupon",
+        email_body="Hi {first_name},\n\n{qr:SAVE10}",
+    )
+    view = make_view(qtbot, shop_db, data_dir)
+    view.select("Coupon", tag="newsletter")
+
+    view.contact_combo.setCurrentIndex(view.contact_combo.findText("Cara Diaz"))
+
+    assert view.sms_bubble.text().startswith("Hi Cara! Fresh bread")
+    assert len(view.sms_bubble.part_labels) == 2
+    assert "Scan code: SAVE10" in view.email_text.toPlainText()
