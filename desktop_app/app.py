@@ -14,6 +14,7 @@ logger = logging.getLogger(__name__)
 
 START_VIEW_ENV = "DUET_START_VIEW"
 COLOR_SCHEME_ENV = "DUET_COLOR_SCHEME"
+JOB_MINUTES_ENV = "DUET_JOB_MINUTES"
 LIGHT_STYLE = "style.qss"
 DARK_STYLE = "style-dark.qss"
 _fault_file: TextIO | None = None
@@ -47,9 +48,13 @@ def log_dir_for(data_dir: Path) -> Path:
 def run_gui(data_dir: Path, *, quit_after_start: bool = False) -> int:
     """Open the main window on ``data_dir`` and run the event loop.
 
+    The window paints a light shell first; the database is opened and the first
+    page built right after that paint (see :mod:`desktop_app.ui.main_window`).
+
     Args:
         data_dir: Duet's data folder (database, outbox).
-        quit_after_start: quit as soon as the window has painted once.
+        quit_after_start: quit as soon as the window has painted once (before the
+            database is opened or any page is built).
 
     Returns:
         The process exit status.
@@ -68,67 +73,116 @@ def run_gui(data_dir: Path, *, quit_after_start: bool = False) -> int:
     _install_qt_message_handler()
     sys.excepthook = _excepthook
 
-    window = _open_main_window(data_dir)
-    if window is None:
-        return 1
+    from desktop_app.ui.main_window import MainWindow
+
+    window = MainWindow(
+        None,
+        data_dir,
+        start_after_paint=not quit_after_start,
+        preload_views=not quit_after_start,
+    )
     start_view = os.environ.get(START_VIEW_ENV, "").strip().lower()
-    if start_view:
-        _show_start_view(window, start_view)
+    page = _choose_start_view(window, start_view) if start_view else ""
     if quit_after_start:
         window.first_painted.connect(app.quit)
     else:
-        window.first_painted.connect(window.probe_credentials)
-        window.first_painted.connect(window.maybe_show_first_run)
+        if page:
+            window.ready.connect(lambda: _show_settings_page(window, page))
+        window.ready.connect(lambda: follow_color_scheme(app))
+        window.ready.connect(window.probe_credentials)
+        window.ready.connect(window.maybe_show_first_run)
+        window.ready.connect(
+            lambda: window.start_background_work(interval_minutes=_job_minutes())
+        )
     window.show()
     logger.info("window opened on %s", data_dir)
 
     status = app.exec()
     window.close()
+    if not window.is_database_open():
+        # Not opened: --quit-after-start quits at the first paint, before the
+        # database is needed; otherwise it did not open and the owner was told.
+        return int(status) if quit_after_start else 1
     window.database.close()
     return int(status)
 
 
-def _open_main_window(data_dir: Path) -> Any:
-    from desktop_app import paths
-    from desktop_app.errors import KnownError
-    from desktop_app.storage.database import open_database
-    from desktop_app.ui import feedback, messages
-    from desktop_app.ui.main_window import MainWindow
-
-    try:
-        db = open_database(paths.database_path(data_dir))
-    except KnownError as error:
-        logger.error("could not open the database: %s", error.detail or error.message)
-        feedback.warn(None, messages.START_FAILED_TITLE, error.message)
+def _job_minutes() -> float | None:
+    """Return the background job's interval from ``DUET_JOB_MINUTES``, if set."""
+    text = os.environ.get(JOB_MINUTES_ENV, "").strip()
+    if not text:
         return None
-    return MainWindow(db, data_dir)
+    try:
+        minutes = float(text)
+    except ValueError:
+        logger.warning("ignored %s=%s: not a number of minutes", JOB_MINUTES_ENV, text)
+        return None
+    return minutes if minutes > 0 else None
+
+
+def _choose_start_view(window: Any, name: str) -> str:
+    """Select the page ``name`` before the first paint; return a Settings tab named.
+
+    The tab is checked and shown once the Settings page is built.
+    """
+    from desktop_app.ui.main_window import VIEW_NAMES
+
+    view, _, page = name.replace(":", ".").partition(".")
+    if view not in VIEW_NAMES or (page and view != "settings"):
+        logger.warning("unknown %s=%s; known: %s", START_VIEW_ENV, name, VIEW_NAMES)
+        return ""
+    window.show_view(view)
+    return page
+
+
+def _show_settings_page(window: Any, page: str) -> None:
+    from desktop_app.ui.settings.settings_view import PAGE_NAMES
+
+    if page not in PAGE_NAMES:
+        logger.warning(
+            "unknown %s page %s; known: %s", START_VIEW_ENV, page, PAGE_NAMES
+        )
+        return
+    window.settings_view.show_page(page)
 
 
 def _show_start_view(window: Any, name: str) -> None:
     """Show the page ``name``; ``settings.data`` also picks the Settings tab."""
-    from desktop_app.ui.main_window import VIEW_NAMES
-    from desktop_app.ui.settings.settings_view import PAGE_NAMES
-
-    view, _, page = name.replace(":", ".").partition(".")
-    if view not in VIEW_NAMES or (
-        page and (view != "settings" or page not in PAGE_NAMES)
-    ):
-        logger.warning("unknown %s=%s; known: %s", START_VIEW_ENV, name, VIEW_NAMES)
-        return
-    window.show_view(view)
+    page = _choose_start_view(window, name)
     if page:
-        window.settings_view.show_page(page)
+        _show_settings_page(window, page)
 
 
 def _style_application(app: Any) -> None:
+    """Name the application, give it the icon and the style for the first paint.
+
+    The exact colour scheme (and following its changes) waits for
+    :func:`follow_color_scheme` after the first paint: asking Qt for it builds all of
+    PySide6's ``Qt`` enums (~20 ms). Until then the palette tells light from dark.
+    """
     from PySide6.QtGui import QIcon
 
     app.setApplicationName("Duet")
     app.setOrganizationName("Duet")
-    follow_color_scheme(app)
+    apply_style(app, _guess_dark(app))
     icon = resources_dir() / "duet.svg"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
+
+
+def _forced_scheme() -> bool | None:
+    forced = os.environ.get(COLOR_SCHEME_ENV, "").strip().lower()
+    return forced == "dark" if forced in ("dark", "light") else None
+
+
+def _guess_dark(app: Any) -> bool:
+    """Tell light from dark cheaply: the forced scheme, else the palette's window."""
+    from PySide6.QtGui import QPalette
+
+    forced = _forced_scheme()
+    if forced is not None:
+        return forced
+    return bool(app.palette().color(QPalette.ColorRole.Window).lightness() < 128)
 
 
 def wants_dark(app: Any) -> bool:
@@ -139,9 +193,9 @@ def wants_dark(app: Any) -> bool:
     """
     from PySide6.QtCore import Qt
 
-    forced = os.environ.get(COLOR_SCHEME_ENV, "").strip().lower()
-    if forced in ("dark", "light"):
-        return forced == "dark"
+    forced = _forced_scheme()
+    if forced is not None:
+        return forced
     return bool(app.styleHints().colorScheme() == Qt.ColorScheme.Dark)
 
 
@@ -172,7 +226,9 @@ def apply_style(app: Any, dark: bool) -> None:
 
 def follow_color_scheme(app: Any) -> None:
     """Apply the style for the current colour scheme and follow its changes live."""
-    apply_style(app, wants_dark(app))
+    dark = wants_dark(app)
+    if app.property("duetDark") is None or dark != bool(app.property("duetDark")):
+        apply_style(app, dark)
     if app.property("duetFollowsScheme"):
         return
     app.setProperty("duetFollowsScheme", True)

@@ -109,3 +109,12 @@ def write_many_contacts(path: Path, count: int) -> Path:
         )
     path.write_text("".join(lines), encoding="utf-8")
     return path
+
+
+def wait_until_ready(qtbot: Any, window: Any, timeout: int = 10000) -> None:
+    """Wait until the main window has painted, opened its database and built its page.
+
+    The window builds its pages after the first paint (and the others when first
+    selected); tests that press its shortcuts or count its built pages wait here.
+    """
+    qtbot.waitUntil(window.is_ready, timeout=timeout)

@@ -14,7 +14,7 @@ from desktop_app.storage import templates
 from desktop_app.ui import messages
 from desktop_app.ui.main_window import VIEW_NAMES, MainWindow
 from tests.helpers.memory_keyring import memory_keyring_fixture  # noqa: F401
-from tests.ui.conftest import write_many_contacts
+from tests.ui.conftest import wait_until_ready, write_many_contacts
 
 
 def make_window(qtbot, db, data_dir: Path) -> MainWindow:
@@ -22,6 +22,7 @@ def make_window(qtbot, db, data_dir: Path) -> MainWindow:
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
+    wait_until_ready(qtbot, window)
     return window
 
 
@@ -40,10 +41,12 @@ def test_window_opens_in_test_mode_with_every_page(qtbot, shop_db, data_dir):
         "Templates",
         "Compose",
         "History",
+        "Automation",
         "Reports",
         "Settings",
     ]
     assert window.current_view_name() == "contacts"
+    assert window.windowTitle() == "Duet — Test Shop"
     assert 900 <= window.width() <= 1280 and 560 <= window.height() <= 800
 
 
@@ -325,3 +328,54 @@ def test_saving_credentials_updates_the_banner(
 
     assert blocker.args == ["Twilio + test outbox"]
     assert "Partly test mode (Twilio + test outbox)" in window.banner.text()
+
+
+def test_pages_are_built_when_first_selected(qtbot, shop_db, data_dir):
+    window = make_window(qtbot, shop_db, data_dir)
+
+    assert list(window.views) == ["contacts"]
+    assert window.stack.currentWidget() is window.views["contacts"]
+
+    with qtbot.waitSignal(window.view_built) as blocker:
+        window.show_view("automation")
+    assert blocker.args == ["automation"]
+    assert window.stack.currentWidget() is window.views["automation"]
+    assert sorted(window.views) == ["automation", "contacts"]
+
+    with qtbot.assertNotEmitted(window.view_built):
+        window.show_view("contacts")
+        window.show_view("automation")
+    assert sorted(window.views) == ["automation", "contacts"]
+
+
+def test_a_window_without_a_database_opens_it_after_the_first_paint(qtbot, data_dir):
+    window = MainWindow(None, data_dir)
+    qtbot.addWidget(window)
+    window.show_view("history")
+    assert not window.is_database_open()
+    assert window.stack.currentWidget() is window.loading
+
+    with qtbot.waitSignal(window.ready, timeout=10000):
+        window.show()
+
+    assert window.is_database_open()
+    assert paths.database_path(data_dir).is_file()
+    assert list(window.views) == ["history"]
+    assert window.current_view_name() == "history"
+    assert window.stack.currentWidget() is window.views["history"]
+    window.close()
+    window.database.close()
+
+
+def test_send_refreshes_only_built_pages(qtbot, shop_db, data_dir):
+    window = make_window(qtbot, shop_db, data_dir)
+    compose = window.compose_view
+    compose.select("Order ready", tag="vip")
+    assert compose.review()
+
+    with qtbot.waitSignal(compose.send_finished, timeout=20000):
+        compose.send()
+
+    assert "history" not in window.views and "reports" not in window.views
+    window.show_view("history")
+    assert window.history_view.model.rowCount() == 6

@@ -1,0 +1,1 @@
+"""The Automation page: trigger rules, schedules, activity and the event endpoint."""
