@@ -5,7 +5,8 @@ import sys
 __version__ = "0.1.0"
 
 
-def _load_sqlite_utils_without_numpy() -> None:
+def load_sqlite_utils_without_numpy() -> None:
+    """Import sqlite-utils without letting it pull in numpy (see the comment)."""
     # WORKAROUND: sqlite-utils imports numpy and pandas when it loads, only to convert
     # their value types on insert (sqlite_utils/db.py). Duet never inserts those, and
     # numpy alone costs about 0.26 s of start-up, so it is hidden for that one import.
@@ -19,6 +20,3 @@ def _load_sqlite_utils_without_numpy() -> None:
     finally:
         for name in hidden:
             del sys.modules[name]
-
-
-_load_sqlite_utils_without_numpy()

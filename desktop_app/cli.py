@@ -5,6 +5,8 @@ Each command prints plain text, or one JSON value with ``--json``. Errors a shop
 can fix print one line on standard error and exit with status 1.
 """
 
+from __future__ import annotations
+
 import argparse
 import json
 import logging
@@ -12,13 +14,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-
-from desktop_app import __version__, paths
+from desktop_app import __version__, load_sqlite_utils_without_numpy, paths
 from desktop_app.errors import KnownError, ValidationError
 from desktop_app.logconfig import setup_logging
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 logger = logging.getLogger(__name__)
 
@@ -798,18 +801,42 @@ def _cmd_sign(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
     return 0
 
 
+def _window_arguments(argv: Sequence[str] | None) -> argparse.Namespace | None:
+    """Parse a plain window start cheaply; None when ``argv`` needs the full parser.
+
+    Building every command's parser costs start-up time the window does not need.
+    """
+    words = list(sys.argv[1:] if argv is None else argv)
+    data_dir: Path | None = None
+    quit_after_start = False
+    while words:
+        word = words.pop(0)
+        if word == "--quit-after-start":
+            quit_after_start = True
+        elif word == "--data-dir" and words:
+            data_dir = Path(words.pop(0))
+        elif word.startswith("--data-dir="):
+            data_dir = Path(word.partition("=")[2])
+        else:
+            return None
+    return argparse.Namespace(
+        command=None, data_dir=data_dir, quit_after_start=quit_after_start
+    )
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run one command from ``argv`` and return the process exit status."""
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
-    args = build_parser().parse_args(argv)
+    args = _window_arguments(argv) or build_parser().parse_args(argv)
     data_dir: Path = args.data_dir or paths.default_data_dir()
     if args.command is None:
         from desktop_app.app import run_gui
 
         return run_gui(data_dir, quit_after_start=args.quit_after_start)
 
+    load_sqlite_utils_without_numpy()
     log_dir = data_dir / "logs" if args.data_dir else paths.default_log_dir()
     setup_logging(log_dir)
     try:

@@ -5,7 +5,6 @@ does ``logger = logging.getLogger(__name__)``.
 """
 
 import logging
-import logging.handlers
 import re
 from pathlib import Path
 
@@ -44,9 +43,11 @@ def setup_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
         old.close()
     if log_dir is None:
         return
+    from logging.handlers import RotatingFileHandler  # costs start-up time
+
     try:
         log_dir.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
+        handler = RotatingFileHandler(
             log_dir / "duet.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
         )
     except OSError:

@@ -2,8 +2,6 @@
 
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "Duet"
 APP_AUTHOR = "Duet"
 DATABASE_NAME = "duet.sqlite3"
@@ -11,11 +9,15 @@ DATABASE_NAME = "duet.sqlite3"
 
 def default_data_dir() -> Path:
     """Return the per-user data folder (not created here)."""
+    import platformdirs  # imported when needed: it costs start-up time
+
     return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
 
 
 def default_log_dir() -> Path:
     """Return the per-user log folder (not created here)."""
+    import platformdirs
+
     return Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR))
 
 
