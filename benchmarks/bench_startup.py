@@ -5,7 +5,7 @@ Each run is a new process, offscreen, timed from launch to exit:
 1. baseline: a tiny script (written to a temporary file) that opens a QMainWindow,
    quits right after its first paint, exactly as Duet's ``--quit-after-start`` does;
 2. Duet: ``python main.py --data-dir TMP --quit-after-start`` on a database that
-   already exists (one untimed warm-up run creates it);
+   exists (one untimed warm-up run warms the disk cache);
 3. with ``--bundle``: the frozen ``build/dist/duet/duet`` the same way.
 
 The runs alternate so the VM's noise hits both alike. Prints the median of each,
@@ -181,7 +181,7 @@ def main() -> int:
                 "--quit-after-start",
             ]
 
-        for command in commands.values():  # warm-up: disk cache, database creation
+        for command in commands.values():  # warm-up: disk cache
             _time_once(command, env)
         times: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(runs):
