@@ -31,6 +31,7 @@ import sqlite_utils
 
 from desktop_app.core import emails as email_rules
 from desktop_app.core import planning
+from desktop_app.core import templates as core_templates
 from desktop_app.core.contact_import import merging
 from desktop_app.core.contact_import.records import RawRecord, SourceValue
 from desktop_app.core.events import Event
@@ -450,6 +451,29 @@ def _plan(
     )
 
 
+def _missing_fields(
+    template: templates.Template,
+    declared: tuple[str, ...],
+    payload: dict[str, Any],
+) -> str | None:
+    """Say which event fields the template needs (no fallback) but the event lacks.
+
+    A receipt without its order number or total would read as a broken message, so
+    such an event is skipped with the reason rather than sent.
+    """
+    given = {str(k) for k, v in payload.get("fields", {}).items() if str(v).strip()}
+    needed = [
+        name
+        for text in (template.sms_body, template.email_subject, template.email_body)
+        for name, fallback in core_templates.compile_template(text).fields
+        if name in declared and not fallback and name not in given
+    ]
+    if not needed:
+        return None
+    names = ", ".join(dict.fromkeys(needed))
+    return f"the event has no value for {names}, which the template needs"
+
+
 def _queue(
     db: sqlite_utils.Database,
     stored: automation.StoredEvent,
@@ -474,6 +498,8 @@ def _queue(
             template = templates.get_template(db, rule.template_name)
         except ValidationError as error:
             problem = f"rule for '{stored.kind}': {error.message}"
+    if problem is None and rule is not None:
+        problem = _missing_fields(template, rule.fields, stored.payload)
     if problem is not None:
         automation.update_event(db, stored.id, state=SKIPPED, reason=problem)
         result.status, result.detail = SKIPPED, problem

@@ -127,11 +127,11 @@ def test_partly_bad_csv_sends_good_rows_and_names_the_bad_ones(
     shop_db: sqlite_utils.Database, inbox: Path, data_dir: Path
 ) -> None:
     content = (
-        "kind,event_id,email,phone,order_number\n"
-        "purchase,P-1,ana@example.com,,1\n"
-        "purchase,P-2,,,2\n"
-        "purchase,P-3,bo@example.com,,3,extra\n"
-        "purchase,P-4,cy@example.com,,4\n"
+        "kind,event_id,email,phone,order_number,total\n"
+        "purchase,P-1,ana@example.com,,1,9.50\n"
+        "purchase,P-2,,,2,9.50\n"
+        "purchase,P-3,bo@example.com,,3,9.50,extra\n"
+        "purchase,P-4,cy@example.com,,4,9.50\n"
     )
     (inbox / "mixed.csv").write_text(content, "utf-8")
 
@@ -149,7 +149,7 @@ def test_partly_bad_csv_sends_good_rows_and_names_the_bad_ones(
     assert "row 3: refused: the row has more cells than the header" in text
     assert (inbox / "failed" / "mixed.csv").read_text("utf-8") == content
 
-    fixed = content.replace(",,,2", ",dee@example.com,,2").replace(",extra", "")
+    fixed = content.replace(",,,2,", ",dee@example.com,,2,").replace(",extra", "")
     (inbox / "mixed.csv").write_text(fixed, "utf-8")
     [again] = _run(shop_db, inbox, data_dir)
 

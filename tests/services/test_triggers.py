@@ -378,7 +378,7 @@ def test_event_fields_are_refused_in_templates_until_declared(
     ]
 
 
-def test_a_declared_field_the_event_lacks_renders_empty(
+def test_an_event_lacking_a_field_the_template_needs_is_skipped(
     db: sqlite_utils.Database,
 ) -> None:
     shop(db)
@@ -386,10 +386,21 @@ def test_a_declared_field_the_event_lacks_renders_empty(
 
     result = handle(db, senders, total="", first_name="")
 
+    assert result.status == "skipped"
+    assert "no value for total" in result.detail
+    assert senders.sms.sent == []  # type: ignore[attr-defined]
+    assert senders.email.sent == []  # type: ignore[attr-defined]
+
+
+def test_a_field_with_a_fallback_may_be_missing(db: sqlite_utils.Database) -> None:
+    shop(db)
+    senders = recording()
+
+    result = handle(db, senders, first_name="")
+
     assert result.status == "sent"
     [(_, body)] = senders.sms.sent  # type: ignore[attr-defined]
     assert body.startswith("Thanks for your order 1042, there!")
-    assert "{" not in senders.email.sent[0].text  # type: ignore[attr-defined]
 
 
 def test_delayed_rule_waits_then_sends_once(db: sqlite_utils.Database) -> None:

@@ -6,6 +6,7 @@ window does.
 """
 
 import json
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -159,10 +160,16 @@ def test_job_sends_held_messages_once_their_time_has_come(
     assert window.statusBar().currentMessage() == "2 held messages sent"
 
 
-def test_no_pass_starts_while_the_window_is_busy(qtbot, file_db, data_dir):
+def test_no_pass_starts_while_the_window_is_busy(qtbot, file_db, data_dir, monkeypatch):
     busy = {"now": True}
     jobs = BackgroundJobs(data_dir, busy=lambda: busy["now"])
+    release = threading.Event()
 
+    def held_pass(request, cancel):
+        release.wait(timeout=10)  # keeps the pass running until the test says so
+        return JobReport()
+
+    monkeypatch.setattr(background_jobs, "run_pass", held_pass)
     assert jobs.run_now() is None
 
     busy["now"] = False
@@ -170,6 +177,7 @@ def test_no_pass_starts_while_the_window_is_busy(qtbot, file_db, data_dir):
         task = jobs.run_now()
         assert task is not None
         assert jobs.run_now() is None  # one pass at a time
+        release.set()
     jobs.stop()
     assert jobs.run_now() is None
 
