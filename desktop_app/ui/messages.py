@@ -107,3 +107,13 @@ CRASH_TEXT = (
 )
 START_FAILED_TITLE = "Duet could not start"
 GENERIC_ERROR_TITLE = "That did not work"
+
+COMPOSE_AGAIN_TITLE = "Send again?"
+COMPOSE_AGAIN_TEXT = (
+    "This template already went to the same customers today (campaign "
+    "'{campaign}'). Send it to them again?"
+)
+COMPOSE_AGAIN_YES = "Send again"
+COMPOSE_AGAIN_NO = "Don't send"
+COMPOSE_CAP_TITLE = "Over your spending cap"
+COMPOSE_CAP_YES = "Send anyway"

@@ -124,3 +124,24 @@ def test_preview_shows_segments_and_plain_text(qtbot, shop_db, data_dir):
     assert view.sms_bubble.text().startswith("Hi Cara! Fresh bread")
     assert len(view.sms_bubble.part_labels) == 2
     assert "Scan code: SAVE10" in view.email_text.toPlainText()
+
+
+def test_sending_the_same_template_again_asks_first(qtbot, shop_db, data_dir, boxes):
+    view = make_view(qtbot, shop_db, data_dir)
+    view.select("Order ready", tag="newsletter")
+    assert view.review()
+    with qtbot.waitSignal(view.send_finished, timeout=20000):
+        view.send()
+    assert "ask" not in boxes.kinds()
+
+    assert view.review()
+    boxes.answer = False
+    assert view.send() is None
+
+    assert boxes.kinds() == ["ask"]
+    campaigns = shop_db.execute("SELECT count(*) FROM campaigns").fetchone()[0]
+    assert campaigns == 1
+    boxes.answer = True
+    with qtbot.waitSignal(view.send_finished, timeout=20000):
+        assert view.send() is not None
+    assert shop_db.execute("SELECT count(*) FROM campaigns").fetchone()[0] == 2

@@ -172,7 +172,11 @@ class ComposeView(QWidget):
             return False
         try:
             plan = sending.plan_send(
-                self._db, template_name=name, tag=tag, everyone=tag is None
+                self._db,
+                template_name=name,
+                tag=tag,
+                everyone=tag is None,
+                test_mode=self._provider_names[0] == "outbox",
             )
         except KnownError as error:
             self._forget_plan(error.message)
@@ -190,6 +194,8 @@ class ComposeView(QWidget):
         from desktop_app.services import sending
 
         if self._plan is None or self.is_sending():
+            return None
+        if not self._owner_confirms(self._plan):
             return None
         try:
             campaign_id = sending.queue_plan(
@@ -234,6 +240,31 @@ class ComposeView(QWidget):
             parent=self,
         )
         return self.send_task
+
+    def _owner_confirms(self, plan: Any) -> bool:
+        """Ask before sending a template again to the same customers, or over a cap."""
+        from desktop_app.services import sending, triggers
+
+        earlier = sending.recent_repeat(self._db, plan)
+        if earlier is not None and not feedback.ask(
+            self,
+            messages.COMPOSE_AGAIN_TITLE,
+            messages.COMPOSE_AGAIN_TEXT.format(campaign=earlier.name),
+            messages.COMPOSE_AGAIN_YES,
+            messages.COMPOSE_AGAIN_NO,
+        ):
+            return False
+        if self._provider_names[0] == "outbox":
+            return True
+        problem = triggers.cap_problem(self._db, triggers.plan_sms_cost(plan))
+        return problem is None or feedback.ask(
+            self,
+            messages.COMPOSE_CAP_TITLE,
+            problem.removeprefix("Paused: ").split(" The messages stay")[0]
+            + " Send anyway?",
+            messages.COMPOSE_CAP_YES,
+            messages.COMPOSE_AGAIN_NO,
+        )
 
     def set_provider_names(self, names: tuple[str, str]) -> None:
         """Record which SMS and email providers the next campaign goes through."""
