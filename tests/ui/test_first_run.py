@@ -158,6 +158,10 @@ def test_test_pair_lands_in_the_outbox(qtbot, data_dir, monkeypatch, opened):
     assert [t.name for t in templates.list_templates(db)] == ["Welcome"]
     assert window.contacts_view.model.rowCount() == 1
 
+    with qtbot.waitSignal(guide.test_pair_sent, timeout=WAIT):
+        guide.send_test()  # trying it twice is fine: no "sent already" refusal
+    assert len(list(outbox.rglob("*.*"))) == 2 * summary.sent
+
     guide.next_step()  # the last step: finish
     assert state.first_run_done(db)
     assert not guide.isVisible()

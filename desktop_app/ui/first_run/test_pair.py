@@ -90,6 +90,7 @@ def send_test_pair(database: Path, data_dir: Path, request: TestPairRequest) -> 
             template_name=texts.WELCOME_NAME,
             tag=TEST_TAG,
             use_outbox=True,
+            again=True,  # the owner may try the test pair as often as they like
         )
     finally:
         db.close()

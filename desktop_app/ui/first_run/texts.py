@@ -26,7 +26,7 @@ COUNTRY_LABEL = "Default country"
 SHOP_TITLE = "Your shop"
 SHOP_TEXT = (
     "The name signs your texts. The postal address goes at the end of every email: "
-    "the law asks for it, and Duet holds emails back until it is set."
+    "the law asks for it, and Duet sends no marketing until it is set."
 )
 SHOP_NAME = "Shop name"
 SHOP_ADDRESS = "Postal address"
