@@ -188,3 +188,24 @@ def test_table_is_paged_not_loaded_whole(qtbot, file_db, data_dir, tmp_path, cou
     oldest = view.model.row_at(2 * count - 1)["queued_at"]
     assert newest >= oldest
     assert view.model.row_at(2 * count) is None
+
+
+def test_finish_sending_completes_a_cancelled_campaign(qtbot, shop_db, data_dir):
+    plan = sending.plan_send(shop_db, template_name="Order ready", everyone=True)
+    campaign_id = sending.queue_plan(shop_db, plan, name="Stopped")
+    messages.set_campaign_state(shop_db, campaign_id, "paused")  # as after Cancel
+    view = _view(qtbot, shop_db)
+    assert not view.resume_button.isEnabled()
+
+    view.campaign_combo.setCurrentIndex(view.campaign_combo.findData("Stopped"))
+    assert view.resume_button.isEnabled()
+    with qtbot.waitSignal(view.resume_button.clicked, timeout=1000):
+        view.resume_button.click()
+    qtbot.waitUntil(
+        lambda: messages.count_by_state(shop_db, campaign_id)["queued"] == 0,
+        timeout=20000,
+    )
+
+    qtbot.waitUntil(lambda: view._resume_task is None, timeout=5000)
+    assert messages.count_by_state(shop_db, campaign_id)["sent"] > 0
+    assert not view.resume_button.isEnabled()  # nothing left to finish

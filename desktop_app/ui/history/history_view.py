@@ -130,6 +130,10 @@ class HistoryView(QWidget):
         )
         self.since_edit = _date_edit()
         self.until_edit = _date_edit()
+        self.resume_button = QPushButton(texts.RESUME)
+        self.resume_button.setToolTip(texts.RESUME_TOOLTIP)
+        self.resume_button.setEnabled(False)
+        self._resume_task: tasks.Task | None = None
         self.export_button = QPushButton(texts.EXPORT)
         self.refresh_button = QPushButton(texts.REFRESH)
         self.count_label = QLabel()
@@ -168,6 +172,7 @@ class HistoryView(QWidget):
         dates.addWidget(QLabel(texts.TO))
         dates.addWidget(self.until_edit)
         dates.addStretch(1)
+        dates.addWidget(self.resume_button)
         dates.addWidget(self.export_button)
         dates.addWidget(self.refresh_button)
         layout = QVBoxLayout(self)
@@ -189,6 +194,7 @@ class HistoryView(QWidget):
         self.since_edit.dateChanged.connect(self._on_date_changed)
         self.until_edit.dateChanged.connect(self._on_date_changed)
         self.export_button.clicked.connect(self._on_export_button_clicked)
+        self.resume_button.clicked.connect(self._on_resume_button_clicked)
         self.refresh_button.clicked.connect(self._on_refresh_button_clicked)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
         self.apply_filters()
@@ -222,6 +228,9 @@ class HistoryView(QWidget):
             logger.info("history filter refused: %s", error.message)
             feedback.status(self, error.message)
         self._show_count()
+        self.resume_button.setEnabled(
+            self._resume_task is None and self.resumable_campaign() is not None
+        )
 
     def _show_count(self) -> None:
         count = self.model.total()
@@ -319,6 +328,81 @@ class HistoryView(QWidget):
         message = getattr(error, "message", str(error))
         self.export_failed.emit(message)
         feedback.report_error(self, texts.EXPORT_FAILED_TITLE, error)
+
+    # --- finishing a paused campaign -------------------------------------------------
+
+    def resumable_campaign(self) -> int | None:
+        """Return the chosen campaign's id when it was left unfinished, else None."""
+        from desktop_app.services import sending
+
+        name = self.campaign_combo.currentData()
+        if not name:
+            return None
+        unfinished = [c.id for c in sending.interrupted_campaigns(self._db)]
+        chosen = [c for c in unfinished if self._campaign_name(c) == name]
+        return chosen[-1] if chosen else None
+
+    def resume_campaign(self) -> tasks.Task | None:
+        """Finish the chosen unfinished campaign in the background."""
+        campaign_id = self.resumable_campaign()
+        source = database_file(self._db)
+        if campaign_id is None or source is None or self._resume_task is not None:
+            return None
+        data_dir = source.parent
+
+        def work(context: TaskContext) -> Any:
+            from desktop_app.providers.factory import senders_from_credentials
+            from desktop_app.services import sending
+            from desktop_app.storage import messages
+
+            with worker_connection(source) as db:
+                campaign = messages.get_campaign(db, campaign_id)
+                outbox_only = {campaign.provider_sms, campaign.provider_email} == {
+                    "outbox"
+                }
+                senders, _mode = senders_from_credentials(
+                    data_dir, use_outbox=outbox_only
+                )
+                try:
+                    return sending.resume_campaign(
+                        db,
+                        campaign_id,
+                        senders,
+                        progress=context.progress,
+                        cancel=context.cancelled,
+                    )
+                finally:
+                    senders.close()
+
+        self.resume_button.setEnabled(False)
+        feedback.status(self, texts.RESUME_RUNNING)
+        self._resume_task = tasks.run_in_background(
+            work,
+            on_success=self._on_resume_succeeded,
+            on_error=self._on_resume_failed,
+            parent=self,
+        )
+        return self._resume_task
+
+    def _campaign_name(self, campaign_id: int) -> str | None:
+        row = self._db.execute(
+            "SELECT name FROM campaigns WHERE id = ?", [campaign_id]
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def _on_resume_succeeded(self, summary: Any) -> None:
+        self._resume_task = None
+        feedback.status(self, summary.summary_text())
+        self.refresh()
+
+    def _on_resume_failed(self, error: BaseException) -> None:
+        self._resume_task = None
+        self.refresh()
+        feedback.report_error(self, texts.RESUME, error)
+
+    @Slot()
+    def _on_resume_button_clicked(self) -> None:
+        self.resume_campaign()
 
     # --- timeline --------------------------------------------------------------------
 

@@ -33,3 +33,10 @@ TIMELINE_NO_CONTACT = (
 TIMELINE_EMPTY = "Nothing has happened with this customer yet."
 TIMELINE_COLUMNS = ("When", "What", "Channel", "Details")
 TIMELINE_CLOSE = "Close"
+
+RESUME = "Finish sending"
+RESUME_TOOLTIP = (
+    "Send what is still queued in the chosen campaign (after Cancel, a crash or a "
+    "pause); nothing already sent goes twice"
+)
+RESUME_RUNNING = "Finishing the campaign…"
