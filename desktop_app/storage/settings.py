@@ -75,6 +75,13 @@ SPECS: tuple[SettingSpec, ...] = (
         "A send that would pass it waits for you to confirm. Empty: no cap.",
     ),
     SettingSpec(
+        "automation.watch_folder",
+        "Folder for event files",
+        "",
+        "CSV or JSON files your till or web shop drops here are sent while Duet is "
+        "open. Empty: off.",
+    ),
+    SettingSpec(
         "reports.attribution_days",
         "Attribution window (days)",
         "7",
@@ -151,7 +158,17 @@ def _days(value: str) -> str:
     return str(int(value))
 
 
+def _folder(value: str) -> str:
+    if not value:
+        return ""
+    folder = Path(value).expanduser()
+    if not folder.is_dir():
+        raise ValidationError(f"'{value}' is not a folder on this PC.")
+    return str(folder.resolve())
+
+
 _CHECKS = {
+    "automation.watch_folder": _folder,
     "shop.email": _email,
     "shop.timezone": _zone,
     "phones.default_region": _region,

@@ -69,6 +69,7 @@ class JobReport:
         held_campaigns: campaigns whose held messages were sent.
         triggered: trigger events handled (delays that ended, queued events).
         scheduled: scheduled occurrences handled.
+        files: event files picked up from the watched folder (FileReport each).
         errors: plain sentences for what could not be done.
         yielded: the pass stopped early for a send from Compose or a close.
     """
@@ -78,6 +79,7 @@ class JobReport:
     held_campaigns: list[int] = field(default_factory=list)
     triggered: list[Any] = field(default_factory=list)
     scheduled: list[Any] = field(default_factory=list)
+    files: list[Any] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     yielded: bool = False
 
@@ -99,6 +101,9 @@ class JobReport:
         if done:
             count = texts.plural(len(done), "scheduled send", "scheduled sends")
             parts.append(texts.JOB_SCHEDULED.format(count=count))
+        if self.files:
+            count = texts.plural(len(self.files), "event file", "event files")
+            parts.append(texts.JOB_FILES.format(count=count))
         paused = [o for o in self.scheduled if o.state == "paused"]
         paused += [r for r in self.triggered if r.stopped]
         if paused:
@@ -158,6 +163,8 @@ def run_pass(request: JobRequest, cancel: Callable[[], bool]) -> JobReport:
             if senders.sms.name == "twilio":
                 report.sync = sync.sync_once(db, senders.sms, now=request.now)  # type: ignore[arg-type]
             if not cancel():
+                report.files = _watched_files(db, senders)
+            if not cancel():
                 report.triggered = triggers.send_pending(db, senders, now=request.now)
             if not cancel():
                 report.scheduled = schedules.run_due(db, senders, now=request.now)
@@ -169,6 +176,17 @@ def run_pass(request: JobRequest, cancel: Callable[[], bool]) -> JobReport:
         db.close()
     report.yielded = cancel()
     return report
+
+
+def _watched_files(db: Any, senders: Any) -> list[Any]:
+    """Handle the event files in the watched folder, when one is set in Settings."""
+    from desktop_app.services import folder_watch
+    from desktop_app.storage import settings
+
+    folder = settings.get_setting(db, "automation.watch_folder")
+    if not folder:
+        return []
+    return folder_watch.process_folder(db, Path(folder), senders)
 
 
 def _send_held(

@@ -6,9 +6,11 @@ window does.
 """
 
 import json
+import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -293,3 +295,36 @@ def test_missed_schedules_are_listed_and_sent_only_when_confirmed(
     assert schedules.missed_runs(shop_db) == []
     campaign = messages.get_campaign(shop_db, sent[0]["campaign_id"])
     assert messages.count_by_state(shop_db, campaign.id)["sent"] == 5
+
+
+def test_a_pass_handles_the_watched_folder(file_db, data_dir, tmp_path):
+    inbox = tmp_path / "till"
+    inbox.mkdir()
+    settings.set_setting(file_db, "automation.watch_folder", str(inbox))
+    (inbox / "sales.csv").write_text(
+        "kind,event_id,email,phone,first_name,order_number,total\n"
+        "purchase,T-1,ana@example.com,(212) 555-0161,Ana,1042,59.90\n",
+        encoding="utf-8",
+    )
+    past = time.time() - 60  # older than the settle time: the till finished writing
+    os.utime(inbox / "sales.csv", (past, past))
+
+    report = background_jobs.run_pass(
+        background_jobs.JobRequest(data_dir), cancel=lambda: False
+    )
+
+    assert [Path(f.file).name for f in report.files] == ["sales.csv"]
+    assert (inbox / "done" / "sales.csv").exists()
+    assert "from the watched folder" in report.status_text()
+    sent = file_db.execute(
+        "SELECT count(*) FROM messages WHERE state = 'sent'"
+    ).fetchone()[0]
+    assert sent == 2
+
+
+def test_watch_folder_setting_must_be_a_folder(file_db, tmp_path):
+    from desktop_app.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="not a folder"):
+        settings.set_setting(file_db, "automation.watch_folder", str(tmp_path / "no"))
+    assert settings.set_setting(file_db, "automation.watch_folder", "") == ""
