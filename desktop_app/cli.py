@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     add = tpl_commands.add_parser("add", help="add or replace a template")
     add.add_argument("name")
     add.add_argument("--sms", required=True, help="the SMS text")
+    add.add_argument(
+        "--sms-b", default="", help="a second SMS text for an A/B test (variant B)"
+    )
     add.add_argument("--subject", required=True, help="the email subject")
     add.add_argument("--body", required=True, help="the email body")
     add.add_argument("--transactional", action="store_true")
@@ -99,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--again",
         action="store_true",
         help="send even if this template went to the same customers in the last day",
+    )
+    send.add_argument(
+        "--ab",
+        action="store_true",
+        help="A/B test: split customers at random between SMS text A and B",
     )
     send.add_argument("--json", action="store_true")
 
@@ -308,6 +316,7 @@ def _cmd_template(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
             email_subject=args.subject,
             email_body=args.body,
             transactional=args.transactional,
+            sms_body_b=args.sms_b,
         )
         logger.info("template saved: %s", template.name)
         print(f"Saved template '{template.name}'.")
@@ -392,6 +401,7 @@ def _cmd_send(
         everyone=args.all,
         use_outbox=args.outbox,
         again=args.again,
+        ab_split=args.ab,
     )
     if args.json:
         _print_json(summary.to_json())

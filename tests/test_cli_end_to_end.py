@@ -220,3 +220,47 @@ def test_settings_refuse_a_bad_shop_email(
 
     assert status == 1
     assert "not an email address" in capsys.readouterr().err
+
+
+def test_ab_send_and_report_show_both_variants(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    _run(capsys, data_dir, "settings", "set", "shop.address", "1 Example St, Santiago")
+    _run(capsys, data_dir, "import", str(SHOPIFY), "--region", "CL")
+    _run(
+        capsys, data_dir, "template", "add", "Sale", "--sms", "Hi {first_name|there}, "
+        "our sale starts today.", "--sms-b", "{first_name|Hello}, 20% off from today!",
+        "--subject", "Sale", "--body", "Our sale starts today.",
+    )  # fmt: skip
+    saved = _json(capsys, data_dir, "template", "list")
+    assert saved[0]["sms_body_b"] == "{first_name|Hello}, 20% off from today!"
+
+    summary = _json(capsys, data_dir, "send", "--template", "Sale", "--all", "--ab")
+    report = _json(capsys, data_dir, "report")
+
+    assert summary["sent"] > 0
+    campaign = next(
+        row
+        for row in report["campaigns"]
+        if row["campaign_id"] == summary["campaign_id"]
+    )
+    variants = {row["variant"]: row for row in campaign["variants"]}
+    assert set(variants) == {"A", "B"}
+    assert sum(row["sent"] for row in variants.values()) == summary["sent"]
+
+
+def test_ab_send_needs_a_variant_b(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    _run(capsys, data_dir, "import", str(SHOPIFY))
+    _run(
+        capsys, data_dir, "template", "add", "Thanks", "--sms", "Hi {first_name|there}",
+        "--subject", "Thanks", "--body", "Thank you for your order.",
+    )  # fmt: skip
+
+    status = cli.run(
+        ["--data-dir", str(data_dir), "send", "--template", "Thanks", "--all", "--ab"]
+    )
+
+    assert status == 1
+    assert "no SMS variant B" in capsys.readouterr().err

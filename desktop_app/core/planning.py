@@ -34,7 +34,14 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.core import consent_rules, quiet_hours, segments, timezones, utm
+from desktop_app.core import (
+    abtest,
+    consent_rules,
+    quiet_hours,
+    segments,
+    timezones,
+    utm,
+)
 from desktop_app.core import templates as core_templates
 from desktop_app.core.quiet_hours import RuleTable
 from desktop_app.core.templates import ShopInfo, TemplateText
@@ -91,6 +98,8 @@ class PlannedMessage:
         note: something the owner should know about a message that goes out
             (test mode, CAN-SPAM); never a skip reason.
         stop_added: `` Reply STOP to opt out.`` was appended to ``body``.
+        variant: ``A`` or ``B`` in an A/B test (the SMS text the contact got);
+            None otherwise.
     """
 
     contact_id: int
@@ -109,6 +118,7 @@ class PlannedMessage:
     transactional: bool = False
     note: str | None = None
     stop_added: bool = False
+    variant: str | None = None
 
     @property
     def is_send(self) -> bool:
@@ -144,6 +154,14 @@ class SendPlan:
     transactional: bool = False
     test_mode: bool = False
     messages: list[PlannedMessage] = field(default_factory=list)
+
+    @property
+    def variants(self) -> dict[str, int]:
+        """Return how many customers get each A/B text (empty without a split)."""
+        counts = Counter(
+            m.variant for m in self.messages if m.channel == "sms" and m.variant
+        )
+        return dict(sorted(counts.items()))
 
     @property
     def to_send(self) -> dict[str, int]:
@@ -224,6 +242,16 @@ class SendPlan:
             lines.append(f"Note for {count}: {note}")
         return lines
 
+    def split_text(self) -> str:
+        """Return the A/B split in one line ("" when the plan has no split)."""
+        split = self.variants
+        if not split:
+            return ""
+        return (
+            f"A/B test: {split.get('A', 0)} customers get text A, "
+            f"{split.get('B', 0)} get text B."
+        )
+
     def summary_text(self) -> str:
         """Return the plan in a few plain lines for the shop owner."""
         sends = self.to_send
@@ -235,6 +263,8 @@ class SendPlan:
         ]
         if self.test_mode:
             lines.append("Test mode: messages go to the local outbox only.")
+        if self.variants:
+            lines.append(self.split_text())
         lines += self.notice_lines()
         for reason, count in self.skipped.items():
             lines.append(f"Skipped {count}: {reason}")
@@ -255,6 +285,7 @@ class SendPlan:
             "segments": self.total_segments,
             "worst_case_segments": self.worst_case_segments,
             "estimated_cost": self.estimated_cost,
+            "variants": self.variants,
         }
 
 
@@ -455,6 +486,7 @@ def build_plan(
     last_sms_at: Mapping[int, datetime] | None = None,
     quiet_rules: RuleTable | None = None,
     extra_values: Mapping[int, Mapping[str, str]] | None = None,
+    ab_split: bool = False,
 ) -> SendPlan:
     """Plan one SMS and one email per contact.
 
@@ -478,6 +510,9 @@ def build_plan(
         extra_values: per contact id, more merge values for that recipient only
             (a trigger event's ``order_number``...); they win over the contact's
             custom fields of the same name.
+        ab_split: split the contacts at random between the SMS text (``A``) and
+            the template's ``sms_body_b`` (``B``); ignored when the template has
+            no variant B. The split is the same for the same ``template_id``.
 
     Returns:
         The plan, with one message per contact and channel.
@@ -509,32 +544,74 @@ def build_plan(
     sms_consent = consent.get("sms", {})
     email_consent = consent.get("email", {})
 
-    checked: dict[frozenset[str], list[core_templates.TemplateProblem]] = {}
+    checked: dict[
+        tuple[str | None, frozenset[str]], list[core_templates.TemplateProblem]
+    ] = {}
 
     per_contact = extra_values or {}
 
+    contacts = list(contacts)
+    texts = _variant_texts(template, contacts, template_id, ab_split)
+
     for contact in contacts:
+        variant = texts.assigned.get(contact.id)
+        text = texts.b if variant == "B" else texts.a
         own = per_contact.get(contact.id, {})
         extra = frozenset(str(key) for key in contact.custom) | frozenset(own)
-        if extra not in checked:
-            checked[extra] = core_templates.check_template(
-                template.sms_body, template.email_subject, template.email_body, extra
+        if (variant, extra) not in checked:
+            checked[variant, extra] = core_templates.check_template(
+                text.sms_body, text.email_subject, text.email_body, extra
             )
-        problems = checked[extra]
+        problems = checked[variant, extra]
         sms_problems = [p for p in problems if p.field == core_templates.SMS_FIELD]
         email_problems = [p for p in problems if p.field != core_templates.SMS_FIELD]
         values = contact.merge_values()
         if own:
             values.update({str(key): str(value) for key, value in own.items()})
         rendered = _with_utm(
-            core_templates.render_pair(template, values, shop=ctx.shop),
+            core_templates.render_pair(text, values, shop=ctx.shop),
             template_name,
         )
 
         status = sms_consent.get(contact.id, "unknown")
-        plan.messages.append(_plan_sms(contact, status, rendered, sms_problems, ctx))
+        sms = _plan_sms(contact, status, rendered, sms_problems, ctx)
         status = email_consent.get(contact.id, "unknown")
-        plan.messages.append(
-            _plan_email(contact, status, rendered, email_problems, ctx)
-        )
+        email = _plan_email(contact, status, rendered, email_problems, ctx)
+        plan.messages += [
+            replace(sms, variant=variant),
+            replace(email, variant=variant),
+        ]
     return plan
+
+
+@dataclass(frozen=True)
+class _VariantTexts:
+    """The template for text A and for text B, and who gets which."""
+
+    a: TemplateText
+    b: TemplateText
+    assigned: Mapping[int, str]
+
+
+@dataclass(frozen=True)
+class _SwappedSms:
+    """A template's texts with variant B's SMS in place of the first one."""
+
+    sms_body: str
+    email_subject: str
+    email_body: str
+
+
+def _variant_texts(
+    template: TemplateText,
+    contacts: list["Contact"],
+    template_id: int | None,
+    ab_split: bool,
+) -> _VariantTexts:
+    text_b = str(getattr(template, "sms_body_b", "") or "")
+    if not ab_split or not text_b.strip():
+        return _VariantTexts(template, template, {})
+    swapped = _SwappedSms(text_b, template.email_subject, template.email_body)
+    ids = sorted(contact.id for contact in contacts)
+    assigned = abtest.assign_variants(ids, ["A", "B"], seed=template_id or 0)
+    return _VariantTexts(template, swapped, assigned)

@@ -185,6 +185,7 @@ def plan_send(
     everyone: bool = False,
     test_mode: bool | None = None,
     now: datetime | None = None,
+    ab_split: bool = False,
 ) -> SendPlan:
     """Plan sending a template to the contacts with a tag, or to everyone.
 
@@ -196,16 +197,24 @@ def plan_send(
             marketing-consent and quiet-hours rules into notes; None asks the
             keyring whether Twilio is set up (no credentials means test mode).
         now: the time the plan is for (quiet hours); default the current time.
+        ab_split: an A/B test: split the customers at random between the SMS
+            text (A) and the template's SMS variant B.
 
     Returns:
         The plan: one message per contact and channel, to send or skip.
 
     Raises:
-        ValidationError: no such template, no audience chosen, or nobody in it.
+        ValidationError: no such template, no audience chosen, nobody in it, or
+            an A/B test asked of a template without an SMS variant B.
     """
     if bool(tag) == everyone:
         raise ValidationError("Choose either a tag or everyone to send to.")
     template = templates.get_template(db, template_name)
+    if ab_split and not template.sms_body_b.strip():
+        raise ValidationError(
+            f"Template '{template.name}' has no SMS variant B, so there is nothing "
+            "to compare; add a second SMS text to the template for an A/B test."
+        )
 
     audience = contacts.list_contacts(db, tag=tag if not everyone else None)
     if not audience:
@@ -233,6 +242,7 @@ def plan_send(
         test_mode=test_mode,
         now=now or datetime.now(UTC),
         last_sms_at=compliance.last_sms_times(db, ids),
+        ab_split=ab_split,
     )
 
 
@@ -1046,6 +1056,7 @@ def send_campaign(
     sms_rate: float | None = None,
     now: datetime | None = None,
     again: bool = False,
+    ab_split: bool = False,
 ) -> SendSummary:
     """Plan, queue and send a template in one go (the command line's ``send``).
 
@@ -1063,6 +1074,7 @@ def send_campaign(
         now: the time to plan for (quiet hours); default the current time.
         again: send even if this template went to the same audience in the last
             day (otherwise that is refused, so a retry never doubles a campaign).
+        ab_split: an A/B test between the template's SMS text and its variant B.
 
     Returns:
         The campaign's totals.
@@ -1087,6 +1099,7 @@ def send_campaign(
             everyone=everyone,
             test_mode=senders.sms.name == "outbox",
             now=now,
+            ab_split=ab_split,
         )
         earlier = None if again else recent_repeat(db, plan)
         if earlier is not None:

@@ -370,12 +370,23 @@ def _m005_contact_search(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m006_sms_variant_b(db: sqlite_utils.Database) -> None:
+    # An optional second SMS text for A/B tests (issue 7); empty means no variant B.
+    _run_script(
+        db,
+        """
+        ALTER TABLE templates ADD COLUMN sms_body_b TEXT NOT NULL DEFAULT '';
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _m001_initial,
     _m002_sales,
     _m003_compliance,
     _m004_automation,
     _m005_contact_search,
+    _m006_sms_variant_b,
 ]
 
 

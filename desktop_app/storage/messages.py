@@ -164,14 +164,15 @@ def _insert_messages(
         (
             campaign_id, m.contact_id, m.channel, m.to, m.subject, m.body, m.html,
             m.encoding, m.segments, m.cost, "queued" if m.is_queued else "skipped",
-            m.reason, now, m.not_before_text, int(m.transactional),
+            m.reason, now, m.not_before_text, int(m.transactional), m.variant,
         )
         for m in messages
     ]  # fmt: skip
     db.conn.executemany(
         "INSERT INTO messages (campaign_id, contact_id, channel, to_address, subject,"
         " body, html, encoding, segments, cost, state, reason, queued_at, not_before,"
-        " transactional) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " transactional, variant)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
 

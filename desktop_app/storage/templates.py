@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlite_utils
@@ -10,6 +10,8 @@ import sqlite_utils
 from desktop_app.core import templates as core_templates
 from desktop_app.errors import ValidationError
 from desktop_app.storage.database import utc_now
+
+VARIANT_B_FIELD = "SMS variant B"
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class Template:
     transactional: bool
     created_at: str
     updated_at: str
+    sms_body_b: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """Return the template as the JSON the command line prints."""
@@ -31,6 +34,7 @@ class Template:
             "id": self.id,
             "name": self.name,
             "sms_body": self.sms_body,
+            "sms_body_b": self.sms_body_b,
             "email_subject": self.email_subject,
             "email_body": self.email_body,
             "transactional": self.transactional,
@@ -49,6 +53,7 @@ def _from_row(row: dict[str, Any]) -> Template:
         transactional=bool(row["transactional"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        sms_body_b=row.get("sms_body_b") or "",
     )
 
 
@@ -61,6 +66,7 @@ def save_template(
     email_body: str,
     transactional: bool = False,
     extra_fields: Iterable[str] = (),
+    sms_body_b: str = "",
 ) -> Template:
     """Check a template and store it, replacing any template with the same name.
 
@@ -75,6 +81,7 @@ def save_template(
         email_body: the email body with merge fields.
         transactional: a receipt or notice the customer asked for, not marketing.
         extra_fields: more merge-field names to accept, e.g. an event's fields.
+        sms_body_b: an optional second SMS text for A/B tests ("" for none).
 
     Returns:
         The stored template.
@@ -91,22 +98,41 @@ def save_template(
     problems = core_templates.check_template(
         sms_body, email_subject, email_body, allowed
     )
+    if sms_body_b.strip():
+        problems += _variant_b_problems(sms_body_b, email_subject, email_body, allowed)
     if problems:
         raise ValidationError("; ".join(str(problem) for problem in problems))
 
     now = utc_now()
     with db.conn:
         db.execute(
-            "INSERT INTO templates (name, sms_body, email_subject, email_body,"
-            " transactional, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO templates (name, sms_body, sms_body_b, email_subject,"
+            " email_body, transactional, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(name) DO UPDATE SET sms_body = excluded.sms_body,"
+            " sms_body_b = excluded.sms_body_b,"
             " email_subject = excluded.email_subject,"
             " email_body = excluded.email_body,"
             " transactional = excluded.transactional,"
             " updated_at = excluded.updated_at",
-            [name, sms_body, email_subject, email_body, int(transactional), now, now],
-        )
+            [name, sms_body, sms_body_b.strip() and sms_body_b, email_subject,
+             email_body, int(transactional), now, now],
+        )  # fmt: skip
     return get_template(db, name)
+
+
+def _variant_b_problems(
+    sms_body_b: str, email_subject: str, email_body: str, allowed: set[str]
+) -> list[core_templates.TemplateProblem]:
+    """Check variant B like the SMS text, naming the field ``SMS variant B``."""
+    problems = core_templates.check_template(
+        sms_body_b, email_subject, email_body, allowed
+    )
+    return [
+        replace(problem, field=VARIANT_B_FIELD)
+        for problem in problems
+        if problem.field == core_templates.SMS_FIELD
+    ]
 
 
 def _rule_fields(db: sqlite_utils.Database) -> set[str]:

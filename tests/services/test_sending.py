@@ -1109,3 +1109,82 @@ def test_without_a_postal_address_receipts_go_and_marketing_waits(
     assert sending.queue_plan(db, receipt) > 0
     with pytest.raises(ValidationError, match="postal address"):
         sending.queue_plan(db, news)
+
+
+TEXT_A = "Hi {first_name|there}, your receipt is in your inbox."
+TEXT_B = "Hello {first_name|there}! Your receipt just arrived by email."
+
+
+def _ab_shop(db: sqlite_utils.Database, contacts: int) -> templates.Template:
+    set_up_shop(db, contacts=contacts)
+    return templates.save_template(
+        db,
+        name="Receipt AB",
+        sms_body=TEXT_A,
+        sms_body_b=TEXT_B,
+        email_subject="Your receipt",
+        email_body="Hello {first_name},\n\nThanks for shopping at {shop_name}.",
+        transactional=True,
+    )
+
+
+def test_ab_plan_splits_customers_between_the_two_texts(
+    db: sqlite_utils.Database,
+) -> None:
+    template = _ab_shop(db, contacts=40)
+
+    plan = sending.plan_send(
+        db, template_name="Receipt AB", everyone=True, ab_split=True
+    )
+    again = sending.plan_send(
+        db, template_name="Receipt AB", everyone=True, ab_split=True
+    )
+
+    split = plan.variants
+    assert set(split) == {"A", "B"} and sum(split.values()) == 40
+    assert abs(split["A"] - split["B"]) <= 1
+    assert f"{split['A']} customers get text A, {split['B']} get text B" in (
+        plan.summary_text()
+    )
+    variant_of = {(m.contact_id, m.channel): m.variant for m in plan.messages}
+    assert variant_of == {(m.contact_id, m.channel): m.variant for m in again.messages}
+    for message in plan.messages:
+        assert variant_of[message.contact_id, "sms"] == message.variant
+        if message.channel != "sms":
+            continue
+        first_name = f"Test{message.contact_id}"
+        text = TEXT_A if message.variant == "A" else TEXT_B
+        assert message.body.startswith(text.replace("{first_name|there}", first_name))
+    assert template.sms_body_b == TEXT_B
+
+
+def test_ab_variants_are_stored_with_the_messages(db: sqlite_utils.Database) -> None:
+    _ab_shop(db, contacts=12)
+    plan = sending.plan_send(
+        db, template_name="Receipt AB", everyone=True, ab_split=True
+    )
+
+    campaign_id = sending.queue_plan(db, plan)
+
+    stored = dict(
+        ((row[0], row[1]), row[2])
+        for row in db.execute(
+            "SELECT contact_id, channel, variant FROM messages WHERE campaign_id = ?",
+            [campaign_id],
+        ).fetchall()
+    )
+    assert stored == {(m.contact_id, m.channel): m.variant for m in plan.messages}
+    assert set(stored.values()) == {"A", "B"}
+
+
+def test_without_ab_or_without_variant_b_there_is_no_split(
+    db: sqlite_utils.Database,
+) -> None:
+    _ab_shop(db, contacts=6)
+
+    plain = sending.plan_send(db, template_name="Receipt AB", everyone=True)
+
+    assert plain.variants == {} and {m.variant for m in plain.messages} == {None}
+    assert "A/B test" not in plain.summary_text()
+    with pytest.raises(ValidationError, match="no SMS variant B"):
+        sending.plan_send(db, template_name="Receipt", everyone=True, ab_split=True)

@@ -208,7 +208,7 @@ def _vm_steps(db: sqlite_utils.Database, search: str) -> int:
 
 def test_fast_filter_does_a_fraction_of_the_sql_work(monkeypatch):
     # A database from before migration 5, so the old search can be measured.
-    monkeypatch.setattr(database, "MIGRATIONS", database.MIGRATIONS[:-1])
+    monkeypatch.setattr(database, "MIGRATIONS", database.MIGRATIONS[:4])
     db = database.open_database(None)
     rows = [
         contact_row(n, tags=json.dumps(["vip"] if n % 7 else []))

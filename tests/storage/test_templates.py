@@ -96,3 +96,23 @@ def test_save_template_accepts_the_contacts_own_fields(db) -> None:
             email_subject="Hi",
             email_body="Hi.",
         )
+
+
+def test_sms_variant_b_round_trip(db: sqlite_utils.Database) -> None:
+    _save(db, sms_body_b="Hello {first_name|there}! Your receipt is waiting.")
+
+    found = templates.get_template(db, "Receipt")
+    assert found.sms_body_b == "Hello {first_name|there}! Your receipt is waiting."
+    assert found.to_json()["sms_body_b"] == found.sms_body_b
+
+    _save(db)
+    assert templates.get_template(db, "Receipt").sms_body_b == ""
+
+
+def test_sms_variant_b_is_checked_and_named(db: sqlite_utils.Database) -> None:
+    with pytest.raises(ValidationError, match=r"SMS variant B: .*\{frist_name\}"):
+        _save(db, sms_body_b="Hi {frist_name}")
+    with pytest.raises(ValidationError, match="SMS variant B: "):
+        _save(db, sms_body_b="x" * 2000)
+    with pytest.raises(ValidationError, match="no template named"):
+        templates.get_template(db, "Receipt")

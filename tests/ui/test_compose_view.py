@@ -145,3 +145,33 @@ def test_sending_the_same_template_again_asks_first(qtbot, shop_db, data_dir, bo
     with qtbot.waitSignal(view.send_finished, timeout=20000):
         assert view.send() is not None
     assert shop_db.execute("SELECT count(*) FROM campaigns").fetchone()[0] == 2
+
+
+def test_ab_check_is_on_only_for_a_template_with_variant_b(qtbot, shop_db, data_dir):
+    templates.save_template(
+        shop_db,
+        name="Order ready AB",
+        sms_body="Hi {first_name}, your order is ready. Details in your inbox.",
+        sms_body_b="{first_name}, good news: your order is ready for pickup!",
+        email_subject="Your order is ready",
+        email_body="Hi {first_name},\n\nYour order is ready for pickup.",
+    )
+    view = make_view(qtbot, shop_db, data_dir)
+
+    view.select("Order ready", tag=None)
+    assert not view.ab_check.isEnabled()
+    view.select("Order ready AB", tag=None)
+    assert view.ab_check.isEnabled()
+    view.ab_check.setChecked(True)
+
+    with qtbot.waitSignal(view.plan_reviewed) as reviewed:
+        qtbot.mouseClick(view.review_button, Qt.MouseButton.LeftButton)
+
+    split = reviewed.args[0]["variants"]
+    assert set(split) == {"A", "B"}
+    assert f"{split['A']} customers get text A" in view.plan_label.text()
+    sms = [m for m in view._plan.messages if m.channel == "sms" and m.is_queued]
+    assert {m.variant for m in sms} == {"A", "B"}
+    for message in sms:
+        expected = "your order is ready." if message.variant == "A" else "good news"
+        assert expected in message.body

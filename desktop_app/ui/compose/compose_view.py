@@ -10,6 +10,7 @@ import sqlite_utils
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
@@ -38,6 +39,9 @@ PREVIEW_CONTACTS = 200
 SEND_TIP = "Send the reviewed messages (Ctrl+Return)"
 TEST_MODE_NOTE = "Test mode: messages go to the local test outbox only."
 BREAKDOWN_TITLE = "Cost per customer: "
+AB_CHECK = "A/B test: split customers between text A and text B"
+AB_TIP_OFF = "Add an SMS variant B to the template (Templates page) to run an A/B test."
+AB_TIP_ON = "Each customer gets text A or text B at random; Results compares them."
 
 SendersFactory = Callable[[], Senders]
 
@@ -76,6 +80,9 @@ class ComposeView(QWidget):
         self.template_combo.setMinimumContentsLength(18)
         self.audience_combo = QComboBox()
         self.audience_combo.setMinimumContentsLength(22)
+        self.ab_check = QCheckBox(AB_CHECK)
+        self.ab_check.setEnabled(False)
+        self.ab_check.setToolTip(AB_TIP_OFF)
         self.review_button = QPushButton(messages.COMPOSE_REVIEW)
         self.send_button = QPushButton(messages.COMPOSE_SEND)
         self.send_button.setObjectName("primaryButton")
@@ -121,6 +128,7 @@ class ComposeView(QWidget):
         self.audience_combo.currentIndexChanged.connect(self._on_audience_combo_changed)
         self.contact_combo.currentIndexChanged.connect(self._on_contact_combo_changed)
         self.review_button.clicked.connect(self._on_review_button_clicked)
+        self.ab_check.toggled.connect(self._on_ab_check_toggled)
         self.send_button.clicked.connect(self._on_send_button_clicked)
         self.progress.cancel_requested.connect(self._on_progress_cancel_requested)
         self.runner.updated.connect(self._on_runner_updated)
@@ -155,6 +163,7 @@ class ComposeView(QWidget):
         self._fill_preview_contacts()
         self.runner.contacts_changed()
         self._update_breakdown()
+        self._update_ab_check()
 
     def select(self, template_name: str, tag: str | None = None) -> None:
         """Choose a template and an audience (a tag, or everyone when None)."""
@@ -177,6 +186,7 @@ class ComposeView(QWidget):
                 tag=tag,
                 everyone=tag is None,
                 test_mode=self._provider_names[0] == "outbox",
+                ab_split=self.ab_check.isEnabled() and self.ab_check.isChecked(),
             )
         except KnownError as error:
             self._forget_plan(error.message)
@@ -289,6 +299,9 @@ class ComposeView(QWidget):
         controls.addSpacing(12)
         controls.addWidget(self.review_button)
         controls.addWidget(self.send_button)
+        ab_row = QHBoxLayout()
+        ab_row.addWidget(self.ab_check)
+        ab_row.addStretch(1)
 
         review_box = QGroupBox("Review before sending")
         review_layout = QVBoxLayout(review_box)
@@ -312,6 +325,7 @@ class ComposeView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
+        layout.addLayout(ab_row)
         layout.addWidget(review_box)
         layout.addWidget(self.progress)
         layout.addWidget(preview_box, 1)
@@ -324,6 +338,8 @@ class ComposeView(QWidget):
             f"{plan.worst_case_segments} per message) · estimated cost "
             f"${plan.estimated_cost:,.2f}",
         ]
+        if plan.variants:
+            lines.append(plan.split_text())
         if "outbox" in self._provider_names:
             lines.append(TEST_MODE_NOTE)
         self.plan_label.setText("\n".join(lines))
@@ -392,6 +408,22 @@ class ComposeView(QWidget):
             self.send_button,
         ):
             widget.setEnabled(enabled)
+        if enabled:
+            self._update_ab_check()
+        else:
+            self.ab_check.setEnabled(False)
+
+    def _update_ab_check(self) -> None:
+        """Allow the A/B test only for a template with an SMS variant B."""
+        name = self.template_combo.currentData()
+        has_b = False
+        if name:
+            try:
+                has_b = bool(templates.get_template(self._db, name).sms_body_b.strip())
+            except KnownError:
+                has_b = False
+        self.ab_check.setEnabled(has_b)
+        self.ab_check.setToolTip(AB_TIP_ON if has_b else AB_TIP_OFF)
 
     def _after_send(self) -> None:
         self.progress.stop()
@@ -413,6 +445,11 @@ class ComposeView(QWidget):
         self._forget_plan(messages.COMPOSE_REVIEW_FIRST)
         self._update_preview()
         self._update_breakdown()
+        self._update_ab_check()
+
+    @Slot(bool)
+    def _on_ab_check_toggled(self, _checked: bool) -> None:
+        self._forget_plan(messages.COMPOSE_REVIEW_FIRST)
 
     @Slot(int)
     def _on_audience_combo_changed(self, _index: int) -> None:

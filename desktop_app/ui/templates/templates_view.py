@@ -89,6 +89,11 @@ AUDIENCE_LABEL = "Cost for"
 PREVIEW_FOR = "Preview for"
 EXAMPLE_CUSTOMER = "Example customer ({name})"
 CHECKS_TITLE = "Checks"
+VARIANT_B_LABEL = "SMS variant B (A/B test)"
+VARIANT_B_PLACEHOLDER = (
+    "Optional: a second wording of the SMS. Compose can then split customers at "
+    "random between the two texts and Results compares them."
+)
 CHECKS_NONE = "No problems found."
 
 PROBLEM = "problem"
@@ -195,6 +200,13 @@ class TemplatesView(QWidget):
         self.counter_label = QLabel()
         self.counter_label.setObjectName("counterLabel")
         self.counter_label.setWordWrap(True)
+        self.sms_b_edit = QPlainTextEdit()
+        self.sms_b_edit.setPlaceholderText(VARIANT_B_PLACEHOLDER)
+        self.sms_b_edit.setMinimumHeight(56)
+        self.sms_b_edit.setMaximumHeight(84)
+        self.sms_b_edit.setTabChangesFocus(True)
+        self.sms_b_counter_label = QLabel()
+        self.sms_b_counter_label.setObjectName("counterLabel")
         self.culprit_label = QLabel()
         self.culprit_label.setObjectName("warningLabel")
         self.culprit_label.setWordWrap(True)
@@ -277,6 +289,7 @@ class TemplatesView(QWidget):
         template = templates.get_template(self._db, name)
         self.name_edit.setText(template.name)
         self.sms_edit.setPlainText(template.sms_body)
+        self.sms_b_edit.setPlainText(template.sms_body_b)
         self.subject_edit.setText(template.email_subject)
         self.body_edit.setPlainText(template.email_body)
         self.transactional_check.setChecked(template.transactional)
@@ -290,6 +303,7 @@ class TemplatesView(QWidget):
         for editor in (self.name_edit, self.subject_edit):
             editor.clear()
         self.sms_edit.clear()
+        self.sms_b_edit.clear()
         self.body_edit.clear()
         self.transactional_check.setChecked(False)
         self._show_error("")
@@ -306,6 +320,7 @@ class TemplatesView(QWidget):
                 email_subject=self.subject_edit.text(),
                 email_body=self.body_edit.toPlainText(),
                 transactional=self.transactional_check.isChecked(),
+                sms_body_b=self.sms_b_edit.toPlainText(),
             )
         except ValidationError as error:
             self._show_error(error.message)
@@ -362,6 +377,9 @@ class TemplatesView(QWidget):
         sms_box.addWidget(self.limit_label)
         sms_box.addLayout(audience_row)
         sms_box.addWidget(self.breakdown_label)
+        sms_box.addWidget(QLabel(VARIANT_B_LABEL))
+        sms_box.addWidget(self.sms_b_edit)
+        sms_box.addWidget(self.sms_b_counter_label)
 
         qr_row = QHBoxLayout()
         qr_row.addWidget(self.body_hint, 1)
@@ -447,6 +465,7 @@ class TemplatesView(QWidget):
         self.delete_button.clicked.connect(self._on_delete_button_clicked)
         self.save_button.clicked.connect(self._on_save_button_clicked)
         self.sms_edit.textChanged.connect(self._on_sms_edit_text_changed)
+        self.sms_b_edit.textChanged.connect(self._on_sms_b_edit_text_changed)
         self.subject_edit.textChanged.connect(self._on_any_text_changed)
         self.body_edit.textChanged.connect(self._on_any_text_changed)
         self.transactional_check.toggled.connect(self._on_any_text_changed)
@@ -459,7 +478,8 @@ class TemplatesView(QWidget):
         self.runner.updated.connect(self._on_runner_updated)
         self.checks_timer.timeout.connect(self._on_checks_timer_timeout)
         self.preview_timer.timeout.connect(self._on_preview_timer_timeout)
-        for editor in (self.sms_edit, self.subject_edit, self.body_edit):
+        editors = (self.sms_edit, self.sms_b_edit, self.subject_edit, self.body_edit)
+        for editor in editors:
             editor.installEventFilter(self)
 
     def _fill_audiences(self) -> None:
@@ -639,6 +659,12 @@ class TemplatesView(QWidget):
         self._update_counter()
         self.runner.set_text(self.sms_edit.toPlainText())
         self._on_any_text_changed()
+
+    @Slot()
+    def _on_sms_b_edit_text_changed(self) -> None:
+        text = self.sms_b_edit.toPlainText()
+        line = segments.count_segments(text).summary_text().partition("\n")[0]
+        self.sms_b_counter_label.setText(line if text.strip() else "")
 
     @Slot()
     def _on_any_text_changed(self) -> None:
