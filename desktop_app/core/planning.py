@@ -455,7 +455,7 @@ def _plan_email(
 
 
 def _with_utm(
-    rendered: core_templates.RenderedPair, campaign: str
+    rendered: core_templates.RenderedPair, campaign: str, variant: str | None = None
 ) -> core_templates.RenderedPair:
     """Tag the links of both messages so the shop's web analytics can tell them apart.
 
@@ -465,9 +465,11 @@ def _with_utm(
         return rendered
     return replace(
         rendered,
-        sms_body=utm.tag_links(rendered.sms_body, campaign, "sms"),
-        email_text=utm.tag_links(rendered.email_text, campaign, "email"),
-        email_html=utm.tag_links(rendered.email_html, campaign, "email", is_html=True),
+        sms_body=utm.tag_links(rendered.sms_body, campaign, "sms", variant),
+        email_text=utm.tag_links(rendered.email_text, campaign, "email", variant),
+        email_html=utm.tag_links(
+            rendered.email_html, campaign, "email", variant, is_html=True
+        ),
     )
 
 
@@ -571,6 +573,7 @@ def build_plan(
         rendered = _with_utm(
             core_templates.render_pair(text, values, shop=ctx.shop),
             template_name,
+            variant,
         )
 
         status = sms_consent.get(contact.id, "unknown")

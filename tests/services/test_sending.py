@@ -1188,3 +1188,23 @@ def test_without_ab_or_without_variant_b_there_is_no_split(
     assert "A/B test" not in plain.summary_text()
     with pytest.raises(ValidationError, match="no SMS variant B"):
         sending.plan_send(db, template_name="Receipt", everyone=True, ab_split=True)
+
+
+def test_ab_links_name_their_variant(db: sqlite_utils.Database) -> None:
+    set_up_shop(db, contacts=6)
+    templates.save_template(
+        db,
+        name="Offer",
+        sms_body="Offer: https://shop.example.com/o Reply STOP to opt out.",
+        sms_body_b="Deal: https://shop.example.com/o Reply STOP to opt out.",
+        email_subject="Offer",
+        email_body="See https://shop.example.com/o",
+    )
+
+    plan = sending.plan_send(
+        db, template_name="Offer", everyone=True, test_mode=True, ab_split=True
+    )
+
+    for message in plan.messages:
+        if message.channel == "sms" and message.action == "send":
+            assert f"utm_content={message.variant}" in message.body
