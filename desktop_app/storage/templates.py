@@ -94,7 +94,7 @@ def save_template(
     if not name:
         raise ValidationError("Template name: please give the template a name.")
 
-    allowed = {*extra_fields, *_rule_fields(db), *_contact_fields(db)}
+    allowed = {*extra_fields, *rule_fields(db), *_contact_fields(db)}
     problems = core_templates.check_template(
         sms_body, email_subject, email_body, allowed
     )
@@ -135,7 +135,7 @@ def _variant_b_problems(
     ]
 
 
-def _rule_fields(db: sqlite_utils.Database) -> set[str]:
+def rule_fields(db: sqlite_utils.Database) -> set[str]:
     """Return the event fields trigger rules declare (storage.automation's table)."""
     if not db["trigger_rules"].exists():
         return set()

@@ -371,3 +371,18 @@ def test_field_menu_has_labels_examples_fallback_and_custom_fields(qtbot, db, tm
     assert "Total orders  {total_orders}  (e.g. 3)" in texts
     names = [a.data() for a in view.insert_menu.actions() if a.data()]
     assert names == [*KNOWN_FIELDS, "total_orders"]
+
+
+def test_event_fields_of_trigger_rules_are_not_flagged(qtbot, shop_db, data_dir):
+    from desktop_app.storage import automation
+
+    automation.ensure_builtin_rules(shop_db)
+    view = TemplatesView(shop_db)
+    qtbot.addWidget(view)
+    view.show()
+    view.refresh()
+    view.load("Purchase receipt")
+    view._update_checks()
+
+    assert "{order_number}" in view.draft().sms_body
+    assert not [text for _kind, text in view.check_lines if "unknown merge" in text]

@@ -591,7 +591,10 @@ class TemplatesView(QWidget):
             self.check_lines = template_checks(
                 draft,
                 shop_name=settings.get_setting(self._db, "shop.name"),
-                extra_fields=tuple(self.runner.custom_fields()),
+                extra_fields=(
+                    *self.runner.custom_fields(),
+                    *sorted(templates.rule_fields(self._db)),
+                ),
             )
         if not self.check_lines:
             self.checks_label.setText(
