@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtWidgets import QWidget
 
 from desktop_app import paths
 from desktop_app.errors import KnownError, ValidationError
@@ -161,7 +162,8 @@ def run_pass(request: JobRequest, cancel: Callable[[], bool]) -> JobReport:
         senders, _mode = senders_from_credentials(request.data_dir)
         try:
             if senders.sms.name == "twilio":
-                report.sync = sync.sync_once(db, senders.sms, now=request.now)  # type: ignore[arg-type]
+                twilio = senders.sms  # a TwilioSms here, as its name says
+                report.sync = sync.sync_once(db, twilio, now=request.now)
             if not cancel():
                 report.files = _watched_files(db, senders)
             if not cancel():
@@ -347,7 +349,8 @@ class BackgroundJobs(QObject):
         text = report.status_text()
         if text:
             window = self.parent()
-            feedback.status(window if isinstance(window, QObject) else None, text, 0)  # type: ignore[arg-type]
+            target = window if isinstance(window, QWidget) else None
+            feedback.status(target, text, 0)
         else:
             logger.debug("background pass: nothing to do")
         self.ran.emit(report)
