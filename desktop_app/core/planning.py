@@ -483,7 +483,7 @@ def build_plan(
     template_id: int | None = None,
     audience: Mapping[str, Any] | None = None,
     transactional: bool = False,
-    test_mode: bool = True,
+    test_mode: bool,
     now: datetime | None = None,
     last_sms_at: Mapping[int, datetime] | None = None,
     quiet_rules: RuleTable | None = None,
@@ -523,7 +523,6 @@ def build_plan(
         ValidationError: a recipient's time zone is needed from the shop and
             ``shop.timezone`` is not a time zone name.
     """
-    # TODO: #5 make test_mode required once plan_send passes whether the outbox is used.
     price = price_from_settings(settings)
     ctx = _Context(
         shop=ShopInfo.from_settings(settings),

@@ -299,8 +299,8 @@ def body_problem(text: str) -> str | None:
     if not body:
         return "The message is empty."
 
-    # TODO: #5 Twilio's docs do not say whether its 1,600 limit counts code points
-    # or UTF-16 units; code points are used until a live test settles it.
+    # Twilio's docs do not say whether its 1,600 limit counts code points or UTF-16
+    # units; code points are counted (a live test could settle it).
     if len(body) > MAX_BODY_CHARS:
         return (
             f"The message is {len(body):,} characters; the limit is {MAX_BODY_CHARS:,}."

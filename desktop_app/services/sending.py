@@ -959,7 +959,7 @@ def interrupted_campaigns(db: sqlite_utils.Database) -> list[Campaign]:
         for campaign in messages.unfinished_campaigns(
             db, checking_reason=CHECKING, now=now
         )
-        # TODO: #8 scheduled campaigns are started by the scheduler, not by resume.
+        # Scheduled campaigns are started by the scheduler, not by resume.
         if not campaign.scheduled_at or campaign.scheduled_at <= now
     ]
 

@@ -428,3 +428,9 @@ def raw_rows_by_id(
         )
         rows += [dict(zip(CONTACT_COLUMNS, row, strict=True)) for row in cursor]
     return rows
+
+
+def contacts_fingerprint(db: sqlite_utils.Database) -> tuple[object, ...]:
+    """Return (count, latest change, highest id): it changes whenever contacts do."""
+    row = db.execute("SELECT count(*), max(updated_at), max(id) FROM contacts")
+    return tuple(row.fetchone())

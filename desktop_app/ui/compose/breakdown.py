@@ -193,9 +193,7 @@ class BreakdownRunner(QObject):
 
 def _contacts_fingerprint(db: sqlite_utils.Database) -> tuple[object, ...]:
     """How many contacts there are and when one last changed (a few ms at 10,000)."""
-    # TODO: #4 a storage.contacts helper would keep this query out of the window.
-    row = db.execute("SELECT count(*), max(updated_at), max(id) FROM contacts")
-    return tuple(row.fetchone())
+    return contacts.contacts_fingerprint(db)
 
 
 def breakdown_text(result: AudienceBreakdown | None, tag: str | None = None) -> str:
