@@ -6,7 +6,6 @@ opening the file in Excel or LibreOffice runs nothing; campaign names come from 
 shop, but a customer's data can end up in them.
 """
 
-import csv
 import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -20,6 +19,7 @@ from desktop_app.charts.daily import draw_daily_chart
 from desktop_app.charts.funnel import draw_funnel_chart
 from desktop_app.charts.rates import draw_rates_chart
 from desktop_app.errors import StorageError, ValidationError
+from desktop_app.spreadsheet import write_excel_csv
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,6 @@ DRAWERS: dict[str, Callable[[Figure, Any], None]] = {
     "funnel": draw_funnel_chart,
     "abtest": draw_abtest_chart,
 }
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def draw_chart(figure: Figure, name: str, data: Any) -> None:
@@ -66,32 +65,6 @@ def chart_rows(name: str, data: Any) -> list[dict[str, Any]]:
     return list(data.to_rows())
 
 
-def neutralise(value: Any) -> str:
-    """Return a CSV cell that a spreadsheet shows as text, never runs.
-
-    Args:
-        value: any cell value; None becomes an empty cell.
-
-    Returns:
-        The text, with a leading ``'`` when it starts like a formula.
-    """
-    if value is None:
-        return ""
-    text = str(value)
-    if text.startswith(FORMULA_STARTS) and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    # A negative number such as -3.5 is data, not a formula; keep it a number.
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return text.strip() == text
-
-
 def write_csv(rows: Iterable[dict[str, Any]], path: Path) -> Path:
     """Write rows as a UTF-8 CSV (with BOM, so Excel reads accents), safely.
 
@@ -107,16 +80,13 @@ def write_csv(rows: Iterable[dict[str, Any]], path: Path) -> Path:
     """
     rows = list(rows)
     header = list(rows[0]) if rows else []
-    try:
-        with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow([neutralise(name) for name in header])
-            for row in rows:
-                writer.writerow([neutralise(row.get(name)) for name in header])
-    except OSError as error:
-        raise StorageError(
-            f"Duet could not write {path}: {error.strerror or error}."
-        ) from error
+    write_excel_csv(
+        path,
+        header,
+        ([row.get(name) for name in header] for row in rows),
+        what="the chart's numbers",
+        keep_numbers=True,
+    )
     return Path(path)
 
 

@@ -13,10 +13,9 @@ edit them. Messages sent to a deleted contact stay in the history
 (``messages.contact_id`` becomes NULL).
 """
 
-import csv
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -29,6 +28,7 @@ from desktop_app.core.contact_import.merging import primary_phone
 from desktop_app.core.timezones import is_zone_name
 from desktop_app.errors import ValidationError
 from desktop_app.services import history
+from desktop_app.spreadsheet import write_excel_csv
 from desktop_app.storage import consent as consent_store
 from desktop_app.storage import contacts as contact_store
 from desktop_app.storage.contacts import Contact
@@ -381,34 +381,36 @@ def export_contacts_csv(
 
     Returns:
         How many contacts were written.
+
+    Raises:
+        StorageError: the file cannot be written.
     """
     chosen = contact_store.list_contacts(db, tag=tag, search=search)
     ids = [contact.id for contact in chosen]
     sms = consent_store.consent_map(db, ids, "sms")
     mail = consent_store.consent_map(db, ids, "email")
 
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(EXPORT_COLUMNS)
+    def rows() -> Iterator[tuple[object, ...]]:
         for contact in chosen:
-            other_phones = [
+            others = [
                 p.get("e164") or p.get("raw", "")
                 for p in contact.phones
                 if (p.get("e164") or p.get("raw")) != contact.phone
             ]
-            row = (
+            yield (
                 contact.first_name,
                 contact.last_name,
                 contact.company,
                 contact.phone or "",
                 contact.email or "",
-                "; ".join(other_phones),
+                "; ".join(others),
                 "; ".join(e for e in contact.emails if e != contact.email),
                 "; ".join(contact.tags),
                 sms.get(contact.id, "unknown"),
                 mail.get(contact.id, "unknown"),
             )
-            writer.writerow([consent_store.excel_safe(value) for value in row])
+
+    write_excel_csv(path, EXPORT_COLUMNS, rows(), what="the contacts")
 
     logger.info("exported %d contacts", len(chosen))
     return len(chosen)

@@ -9,7 +9,6 @@ Excel. :func:`contact_timeline` is one customer's messages and events (replies,
 opt-outs...) in time order.
 """
 
-import csv
 import json
 import logging
 from collections.abc import Iterator
@@ -22,9 +21,9 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from desktop_app.core.stats import DailyCounts
-from desktop_app.errors import StorageError, ValidationError
+from desktop_app.errors import ValidationError
+from desktop_app.spreadsheet import write_excel_csv
 from desktop_app.storage import settings
-from desktop_app.storage.consent import excel_safe
 
 logger = logging.getLogger(__name__)
 
@@ -376,19 +375,12 @@ def export_history_csv(
         StorageError: the file cannot be written.
     """
     header = list(HistoryRow.__dataclass_fields__)
-    count = 0
-    try:
-        with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            for row in iter_history(db, wanted):
-                values = row.to_json()
-                writer.writerow([excel_safe(values[name]) for name in header])
-                count += 1
-    except OSError as error:
-        raise StorageError(
-            f"Duet could not write {path}: {error.strerror or error}."
-        ) from error
+    count = write_excel_csv(
+        path,
+        header,
+        ([row.to_json()[name] for name in header] for row in iter_history(db, wanted)),
+        what="the history",
+    )
     logger.info("history exported: %d messages", count)
     return count
 

@@ -5,7 +5,6 @@ it came from (``import`` with file and row, ``reply`` with the reply's text,
 ``manual`` with the owner's note, ``email`` for an unsubscribe mail) and when.
 """
 
-import csv
 import logging
 from collections.abc import Iterable
 from pathlib import Path
@@ -13,7 +12,8 @@ from typing import Any, Final
 
 import sqlite_utils
 
-from desktop_app.errors import StorageError, ValidationError
+from desktop_app.errors import ValidationError
+from desktop_app.spreadsheet import write_excel_csv
 from desktop_app.storage.database import utc_now
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,6 @@ LEDGER_COLUMNS: Final = (
     "created_at",
 )
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 def record_consent(
@@ -160,20 +159,6 @@ def set_consent_manually(
     return row_id
 
 
-def excel_safe(value: object) -> str:
-    """Return a CSV cell a spreadsheet will show as text, never run as a formula.
-
-    Args:
-        value: the stored value (None becomes "").
-
-    Returns:
-        The text, with ``'`` put first when it starts with ``= + - @``, a tab or a
-        carriage return.
-    """
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
 def ledger_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Return every ledger row with the contact's name, phone and email, oldest first.
 
@@ -198,7 +183,7 @@ def export_ledger_csv(db: sqlite_utils.Database, path: Path) -> int:
 
     The file is UTF-8 with a byte-order mark so Excel reads accents right; a cell
     that a spreadsheet would run as a formula is written with a leading ``'``
-    (see :func:`excel_safe`). The database keeps its values unchanged.
+    (see :func:`desktop_app.spreadsheet.excel_safe`). The database keeps its values unchanged.
 
     Args:
         path: the CSV file to write (replaced if it exists).
@@ -210,16 +195,11 @@ def export_ledger_csv(db: sqlite_utils.Database, path: Path) -> int:
         StorageError: the file cannot be written.
     """
     rows = ledger_rows(db)
-    try:
-        with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(LEDGER_COLUMNS)
-            for row in rows:
-                writer.writerow([excel_safe(row[name]) for name in LEDGER_COLUMNS])
-    except OSError as error:
-        raise StorageError(
-            f"Duet could not write the consent ledger to {path}.",
-            detail=str(error),
-        ) from error
+    write_excel_csv(
+        path,
+        LEDGER_COLUMNS,
+        ([row[name] for name in LEDGER_COLUMNS] for row in rows),
+        what="the consent ledger",
+    )
     logger.info("consent ledger exported: %d rows", len(rows))
     return len(rows)

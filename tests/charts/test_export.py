@@ -11,12 +11,12 @@ from desktop_app.charts.export import (
     chart_rows,
     draw_chart,
     export_chart,
-    neutralise,
     write_csv,
 )
 from desktop_app.core.kpis import Funnel, MonthlyCost
 from desktop_app.core.stats import daily_counts
 from desktop_app.errors import StorageError, ValidationError
+from desktop_app.spreadsheet import excel_safe
 
 
 @pytest.mark.parametrize(
@@ -34,8 +34,8 @@ from desktop_app.errors import StorageError, ValidationError
         ("Spring sale", "Spring sale"),
     ],
 )
-def test_neutralise(value: object, expected: str) -> None:
-    assert neutralise(value) == expected
+def test_chart_cells_keep_numbers_numeric(value: object, expected: str) -> None:
+    assert excel_safe(value, keep_numbers=True) == expected
 
 
 def test_write_csv_neutralises_cells_and_header(tmp_path: Path) -> None:

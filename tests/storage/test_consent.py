@@ -8,8 +8,8 @@ import sqlite_utils
 
 from desktop_app.errors import ValidationError
 from desktop_app.services.importing import import_file
+from desktop_app.spreadsheet import excel_safe
 from desktop_app.storage import consent
-from desktop_app.storage.consent import excel_safe
 
 CSV_TEXT = (
     "First Name,Last Name,Email,Phone,Accepts SMS Marketing,Accepts Email Marketing\n"

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QDialog
 
@@ -253,3 +255,12 @@ def test_export_writes_the_filtered_contacts(qtbot, shop_db, data_dir, tmp_path)
         rows = list(csv.DictReader(handle))
     assert len(rows) == shown
     assert all(row["phone"] == "" or row["phone"].startswith("'+") for row in rows)
+
+
+def test_export_to_a_folder_that_is_not_there_warns(qtbot, shop_db, data_dir, tmp_path):
+    from desktop_app.errors import StorageError
+
+    view = make_view(qtbot, shop_db, data_dir)
+
+    with pytest.raises(StorageError, match="could not write the contacts"):
+        view.export_to(tmp_path / "missing" / "contacts.csv")

@@ -412,10 +412,8 @@ class ContactsView(QWidget):
             return
         try:
             self.export_to(Path(name))
-        except OSError as error:
-            feedback.warn(
-                self, texts.EXPORT_BUTTON, texts.EXPORT_FAILED.format(error=error)
-            )
+        except KnownError as error:
+            feedback.warn(self, texts.EXPORT_BUTTON, error.message)
 
     @Slot()
     def _on_imports_button_clicked(self) -> None:
