@@ -483,9 +483,19 @@ def _cmd_settings(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
     from desktop_app.storage import settings
 
     if args.settings_command == "set":
+        from desktop_app.services import sending
+
         stored = settings.set_setting(db, args.key, args.value)
+        released = (
+            sending.release_address_holds(db) if args.key == "shop.address" else 0
+        )
         logger.info("setting changed: %s", args.key)
         print(f"{args.key} = {stored}")
+        if released:
+            print(
+                f"{released} emails that waited for the shop's postal address can go "
+                "now: run 'resume', or leave Duet open and it sends them."
+            )
         return 0
 
     values = settings.get_settings(db)

@@ -1,5 +1,7 @@
 """The command line end to end on the Shopify sample: import, template, send, history."""
 
+import email
+import email.policy
 import json
 import logging
 from collections import Counter
@@ -165,26 +167,46 @@ def test_template_with_a_typo_is_refused(
     assert "SMS text: unknown merge field {frist_name}" in capsys.readouterr().err
 
 
-def test_send_without_a_postal_address_sends_nothing(
+def test_without_a_postal_address_emails_wait_until_it_is_set(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _run(capsys, data_dir, "import", str(SHOPIFY))
+    _run(capsys, data_dir, "settings", "set", "shop.email", "shop@example.com")
+    _run(capsys, data_dir, "import", str(SHOPIFY), "--region", "CL")
     _run(
         capsys, data_dir, "template", "add", "Thanks", "--sms", "Hi {first_name|there}",
         "--subject", "Thanks", "--body", "Thank you for your order.",
     )  # fmt: skip
+    email_dir = paths.outbox_dir(data_dir) / "email"
+    sms_dir = paths.outbox_dir(data_dir) / "sms"
 
-    status = cli.run(
-        ["--data-dir", str(data_dir), "send", "--template", "Thanks", "--all"]
+    first = _json(capsys, data_dir, "send", "--template", "Thanks", "--all")
+    waiting = first["held_address"]
+
+    assert waiting > 0 and first["held"] == waiting
+    assert first["sent"] == len(list(sms_dir.glob("*.txt"))) > 0
+    assert not email_dir.exists()
+    history = _json(capsys, data_dir, "history")
+    reasons = Counter(r["reason"] for r in history if r["channel"] == "email")
+    assert reasons["shop postal address not set in Settings"] == waiting
+
+    out = _run(
+        capsys, data_dir, "settings", "set", "shop.address", "1 Example St, Santiago"
     )
-    err = capsys.readouterr().err
+    assert f"{waiting} emails that waited for the shop's postal address" in out
+    (resumed,) = _json(capsys, data_dir, "resume")
 
-    assert status == 1
-    assert "postal address" in err and "Nothing was sent" in err
-    assert not paths.outbox_dir(data_dir).exists()
-    db = open_database(paths.database_path(data_dir))
-    assert db.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
-    db.close()
+    assert resumed["sent_now"] == waiting and resumed["held_address"] == 0
+    mails = sorted(email_dir.glob("*.eml"))
+    assert len(mails) == waiting
+    assert len(list(sms_dir.glob("*.txt"))) == first["sent"]  # no SMS twice
+    mail = email.message_from_bytes(mails[0].read_bytes(), policy=email.policy.default)
+    assert "1 Example St, Santiago" in mail.get_body(("plain",)).get_content()
+    assert (
+        str(mail["List-Unsubscribe"])
+        .strip()
+        .startswith("<mailto:shop@example.com?subject=unsubscribe%20")
+    )
+    assert _json(capsys, data_dir, "resume") == []
 
 
 def test_send_twice_to_the_same_customers_needs_again(

@@ -223,8 +223,8 @@ class SendPlan:
             )
         if held[HOLD_ADDRESS]:
             lines.append(
-                f"{held[HOLD_ADDRESS]} emails held: {NO_ADDRESS}; "
-                "will send once the address is set in Settings."
+                f"{held[HOLD_ADDRESS]} emails wait: the shop's postal address is not "
+                "set. Every email must carry it; set it in Settings and they go out."
             )
         if self.stop_added:
             lines.append(

@@ -455,10 +455,38 @@ def render_pair(
     return RenderedPair(
         sms_body=sms,
         email_subject=subject,
-        email_text=f"{body}\n\n-- \n{footer}\n",
+        email_text=f"{body}{_TEXT_FOOTER_MARK}{footer}\n",
         email_html=_html_document(body_html, shop),
         images=images,
     )
+
+
+def with_new_footer(
+    email_text: str, email_html: str, shop: ShopInfo
+) -> tuple[str, str]:
+    """Swap the footer of a rendered email for the one ``shop`` gives now.
+
+    An email held until the shop's postal address is set was rendered without it;
+    this gives it the current footer and leaves the body the owner approved as it is.
+
+    Args:
+        email_text: the plain-text part as :func:`render_pair` made it.
+        email_html: the HTML part as :func:`render_pair` made it.
+        shop: the shop details from Settings now.
+
+    Returns:
+        The plain text and the HTML with the new footer; a part without a footer
+        (an empty body) comes back unchanged.
+    """
+    lines = footer_lines(shop)
+    text_footer = "\n".join(lines)
+    html_footer = "<br>\n".join(html_lib.escape(line) for line in lines)
+
+    body, marker, _old = email_text.rpartition(_TEXT_FOOTER_MARK)
+    text = f"{body}{marker}{text_footer}\n" if marker else email_text
+    head, marker, _old = email_html.rpartition(_HTML_FOOTER_MARK)
+    html = f"{head}{marker}{html_footer}{_HTML_END}" if marker else email_html
+    return text, html
 
 
 def _same(text: str) -> str:
@@ -739,11 +767,14 @@ def _blocks_to_html(blocks: list[_Block], codes: list[str]) -> str:
     return "\n".join(parts)
 
 
+_TEXT_FOOTER_MARK = "\n\n-- \n"
+_HTML_FOOTER_MARK = '<hr>\n<p style="color: #666666; font-size: small">\n'
+_HTML_END = "\n</p>\n</body></html>\n"
+
+
 def _html_document(body_html: str, shop: ShopInfo) -> str:
     footer = "<br>\n".join(html_lib.escape(line) for line in footer_lines(shop))
     return (
         '<!DOCTYPE html>\n<html><body style="font-family: sans-serif">\n'
-        f"{body_html}\n"
-        '<hr>\n<p style="color: #666666; font-size: small">\n'
-        f"{footer}\n</p>\n</body></html>\n"
+        f"{body_html}\n{_HTML_FOOTER_MARK}{footer}{_HTML_END}"
     )

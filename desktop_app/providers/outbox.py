@@ -64,6 +64,7 @@ class OutboxSms:
     """An SMS sender that writes each message to ``folder/<name>.txt``."""
 
     name = PROVIDER
+    from_address = DEFAULT_FROM
 
     def __init__(self, folder: Path) -> None:
         """Send into ``folder`` (created on the first message)."""

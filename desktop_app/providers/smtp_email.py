@@ -200,6 +200,11 @@ class SmtpEmail:
         self._context = ssl_context
         self._connection: smtplib.SMTP | None = None
 
+    @property
+    def from_address(self) -> str:
+        """Return the From address used when an email names none."""
+        return self._from_address
+
     def send_email(self, email: OutgoingEmail) -> SendReceipt:
         """Send ``email`` over the batch's connection (opened on first use).
 

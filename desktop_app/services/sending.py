@@ -41,6 +41,7 @@ import sqlite_utils
 
 from desktop_app.core import planning, quiet_hours, timezones
 from desktop_app.core.planning import SendPlan
+from desktop_app.core.templates import ShopInfo, with_new_footer
 from desktop_app.core.throttle import Clock, Sleep, TokenBucket, backoff_delay
 from desktop_app.errors import (
     ProviderAuthError,
@@ -119,6 +120,8 @@ class SendSummary:
         providers: the SMS and email providers' short names.
         held: queued messages that wait (quiet hours, the shop's address); they
             are not counted in ``queued``.
+        held_address: of ``held``, the emails that wait for the shop's postal
+            address to be set in Settings.
     """
 
     campaign: str
@@ -136,6 +139,7 @@ class SendSummary:
     requeued: int = 0
     providers: tuple[str, str] = ("outbox", "outbox")
     held: int = 0
+    held_address: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """Return the summary as the JSON the command line prints."""
@@ -156,6 +160,7 @@ class SendSummary:
             "provider_sms": self.providers[0],
             "provider_email": self.providers[1],
             "held": self.held,
+            "held_address": self.held_address,
         }
 
     def summary_text(self) -> str:
@@ -168,9 +173,13 @@ class SendSummary:
         if self.queued:
             text += f" {self.queued} still waiting"
             text += f" ({self.stopped})." if self.stopped else "."
-        if self.held:
+        quiet = self.held - self.held_address
+        if quiet:
+            text += f" {quiet} held for quiet hours, sent when allowed."
+        if self.held_address:
             text += (
-                f" {self.held} held for quiet hours or until the shop's address is set."
+                f" {self.held_address} emails wait for the shop's postal address:"
+                " set it in Settings and they go out."
             )
         if self.unknown:
             text += f" {self.unknown} interrupted mid-send: check before resending."
@@ -281,13 +290,6 @@ def queue_plan(
     """
     if not plan.messages or plan.template_id is None:
         raise ValidationError("There is nothing to send in this plan.")
-    if any(m.hold_kind == planning.HOLD_ADDRESS for m in plan.messages):
-        # Refused rather than half sent: each SMS points to its email, and every
-        # email must carry the shop's postal address.
-        raise ValidationError(
-            "Set the shop's postal address in Settings before sending: every email "
-            "carries it, and each SMS points to its email. Nothing was sent."
-        )
     if name is None:
         stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
         name = _unique_name(db, f"{plan.template_name} {stamp}")
@@ -308,11 +310,14 @@ def queue_plan(
 
 
 def _email_for(
-    db: sqlite_utils.Database, row: MessageRow, shop: dict[str, str]
+    db: sqlite_utils.Database, row: MessageRow, shop: dict[str, str], sender: Any
 ) -> OutgoingEmail:
+    # Unsubscribe mails go to the shop's address, else to the address the email is
+    # sent from (the mailbox Settings → Mailbox reads), so every email carries one.
     headers: dict[str, str] = {}
+    unsubscribe_to = shop.get("shop.email", "") or getattr(sender, "from_address", "")
     unsubscribe = (
-        compliance.list_unsubscribe_header(db, row.contact_id, shop["shop.email"])
+        compliance.list_unsubscribe_header(db, row.contact_id, unsubscribe_to)
         if row.contact_id is not None
         else None
     )
@@ -626,7 +631,9 @@ class _Run:
             if self.bucket is not None:
                 self.bucket.take(max(1, row.segments))
             return self.senders.sms.send_sms(row.to, row.body)
-        return self.senders.email.send_email(_email_for(self.db, row, self.shop))
+        return self.senders.email.send_email(
+            _email_for(self.db, row, self.shop, self.senders.email)
+        )
 
     def blocked_now(self, row: MessageRow) -> bool:
         """Re-check consent and quiet hours at send time; skip or hold if needed.
@@ -947,6 +954,28 @@ def _refuse_over_cap(
     raise ValidationError(problem)
 
 
+def release_address_holds(db: sqlite_utils.Database) -> int:
+    """Let the emails that waited for the shop's postal address go, once it is set.
+
+    Each such email gets the footer with the address (its body stays as planned);
+    the next run of its campaign (``resume``, or the window's background job) sends
+    it, after the usual checks of consent just before sending.
+
+    Returns:
+        How many emails were released (0 while the address is still empty).
+    """
+    shop = ShopInfo.from_settings(settings.get_settings(db))
+    if not shop.address:
+        return 0
+
+    released = messages.release_address_holds(
+        db, lambda text, html: with_new_footer(text, html, shop)
+    )
+    if released:
+        logger.debug("%d emails no longer wait for the shop's address", released)
+    return released
+
+
 def interrupted_campaigns(db: sqlite_utils.Database) -> list[Campaign]:
     """Return the campaigns a run left unfinished, oldest first.
 
@@ -1035,6 +1064,7 @@ def _summary(
         segments=segments,
         cost=cost,
         held=held,
+        held_address=messages.count_waiting_for_address(db, campaign.id),
         sent_now=run.counts.sent_now,
         stopped=stopped,
         confirmed=run.counts.confirmed,
@@ -1135,11 +1165,14 @@ def resume_all(
     """Finish every interrupted campaign sent through ``senders``' providers.
 
     Campaigns queued with other providers are reported with ``stopped`` saying so
-    and are left untouched.
+    and are left untouched. Emails that waited for the shop's postal address go
+    too once it is set (:func:`release_address_holds`).
 
     Returns:
         One summary per interrupted campaign, oldest first.
     """
+    release_address_holds(db)
+
     summaries: list[SendSummary] = []
     for campaign in interrupted_campaigns(db):
         try:
@@ -1172,6 +1205,7 @@ def _untouched(
         skipped=counts["skipped"],
         queued=counts["queued"] - held,
         held=held,
+        held_address=messages.count_waiting_for_address(db, campaign.id),
         unknown=counts["unknown"] + counts["sending"],
         segments=segments,
         cost=cost,

@@ -31,9 +31,8 @@ from desktop_app.storage.database import utc_now
 STATES = ("queued", "sending", "sent", "delivered", "failed", "skipped", "unknown")
 
 # A queued message may go: not held for quiet hours past the given time (parameter
-# 1), nor waiting for the shop's postal address (parameter 2: planning.NO_ADDRESS).
-# (queue_plan refuses a plan with address-held emails, so only rows queued by an
-# older Duet can still wait for the address.)
+# 1), nor waiting for the shop's postal address (parameter 2: planning.NO_ADDRESS;
+# release_address_holds lets those go once the address is set).
 _READY = "((not_before IS NULL OR not_before <= ?) AND coalesce(reason, '') != ?)"
 
 
@@ -279,6 +278,48 @@ def count_held(db: sqlite_utils.Database, campaign_id: int, now: str) -> int:
         [campaign_id, now, NO_ADDRESS],
     ).fetchone()
     return int(row[0])
+
+
+def count_waiting_for_address(db: sqlite_utils.Database, campaign_id: int) -> int:
+    """Return how many queued emails of a campaign wait for the shop's address."""
+    row = db.execute(
+        "SELECT count(*) FROM messages WHERE campaign_id = ? AND state = 'queued'"
+        " AND reason = ?",
+        [campaign_id, NO_ADDRESS],
+    ).fetchone()
+    return int(row[0])
+
+
+def release_address_holds(
+    db: sqlite_utils.Database, refooter: Callable[[str, str], tuple[str, str]]
+) -> int:
+    """Let every email that waited for the shop's postal address go, all or none.
+
+    Args:
+        refooter: given an email's stored text and HTML, returns them with the
+            footer that carries the address.
+
+    Returns:
+        How many emails were released.
+    """
+    rows = db.execute(
+        "SELECT id, body, html FROM messages WHERE state = 'queued' AND reason = ?",
+        [NO_ADDRESS],
+    ).fetchall()
+    if not rows:
+        return 0
+
+    updates = [
+        (*refooter(body or "", html or ""), NO_ADDRESS, row_id)
+        for row_id, body, html in rows
+    ]
+    with db.conn:
+        db.conn.executemany(
+            "UPDATE messages SET body = ?, html = ?, reason = NULL"
+            " WHERE reason = ? AND state = 'queued' AND id = ?",
+            updates,
+        )
+    return len(rows)
 
 
 def campaign_messages(db: sqlite_utils.Database, campaign_id: int) -> list[MessageRow]:

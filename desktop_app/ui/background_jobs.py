@@ -9,7 +9,8 @@ connection and the saved providers:
 2. delayed trigger events whose time has come (``triggers.send_pending``);
 3. scheduled sends that are due now (``schedules.run_due``; never the missed ones,
    which wait for the owner);
-4. campaigns whose held messages may go now (quiet hours ended).
+4. campaigns whose held messages may go now (quiet hours ended, or the shop's
+   postal address was set, which releases the emails that waited for it).
 
 Only one pass runs at a time, and none starts while Compose sends, an import runs or
 the start-up resume runs. If Compose starts a send during a pass, the pass stops
@@ -198,12 +199,13 @@ def _send_held(
     cancel: Callable[[], bool],
     report: JobReport,
 ) -> None:
-    """Send the campaigns that only waited for held messages' time to come."""
+    """Send the campaigns that only waited: for quiet hours, or the shop's address."""
     from desktop_app.services import sending
     from desktop_app.storage import messages
 
     fixed = request.now
     clock = (lambda: fixed) if fixed is not None else None
+    sending.release_address_holds(db)
     for campaign in sending.interrupted_campaigns(db):
         if cancel():
             return

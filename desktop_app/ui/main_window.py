@@ -610,6 +610,9 @@ class MainWindow(QMainWindow):
     def _on_settings_view_settings_saved(self) -> None:
         self.refresh_views("compose", "history", "automation")
         self.update_title()
+        if self.background_jobs is not None:
+            # Emails that waited for the shop's postal address may go now.
+            self.background_jobs.run_now()
 
     @Slot(str)
     def _on_settings_view_credentials_saved(self, provider: str) -> None:

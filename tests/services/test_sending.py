@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from desktop_app.core import planning
 from desktop_app.core.throttle import TokenBucket, backoff_delay
 from desktop_app.errors import (
     ProviderError,
@@ -920,9 +921,8 @@ def test_held_messages_wait_for_their_time_and_the_shop_address(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from desktop_app.core import planning
-
     set_up_shop(db, contacts=3)
+    settings.set_setting(db, "shop.address", "")
     template_id = templates.get_template(db, "Receipt").id
     later = datetime.now(UTC) + timedelta(hours=3)
     plan = [
@@ -954,7 +954,9 @@ def test_held_messages_wait_for_their_time_and_the_shop_address(
 
     assert [body for _, body in sms.sent] == ["Now"]
     assert (summary.sent, summary.queued, summary.held) == (1, 0, 2)
-    assert "2 held" in summary.summary_text()
+    assert summary.held_address == 1
+    assert "1 held for quiet hours" in summary.summary_text()
+    assert "1 emails wait for the shop's postal address" in summary.summary_text()
     assert messages.get_campaign(db, campaign_id).state == "waiting"
     assert sending.interrupted_campaigns(db) == []
     stored = {r.contact_id: r for r in messages.campaign_messages(db, campaign_id)}
@@ -969,7 +971,7 @@ def test_held_messages_wait_for_their_time_and_the_shop_address(
     assert [c.id for c in sending.interrupted_campaigns(db)] == [campaign_id]
     resumed = sending.resume_all(db, Senders(sms=sms, email=OutboxEmail(data_dir)))
     assert [body for _, body in sms.sent] == ["Now", "Later"]
-    assert (resumed[0].sent, resumed[0].held) == (2, 1)
+    assert (resumed[0].sent, resumed[0].held, resumed[0].held_address) == (2, 1, 1)
 
 
 def _queue_promo(db: sqlite_utils.Database, planned_at: datetime) -> int:
@@ -1107,8 +1109,11 @@ def test_without_a_postal_address_receipts_go_and_marketing_waits(
 
     assert [m.action for m in receipt.messages if m.channel == "email"] == ["send"]
     assert sending.queue_plan(db, receipt) > 0
-    with pytest.raises(ValidationError, match="postal address"):
-        sending.queue_plan(db, news)
+    assert [m.reason for m in news.messages if m.channel == "email"] == [
+        planning.NO_ADDRESS
+    ]
+    assert news.held["address"] == 1
+    assert sending.queue_plan(db, news) > 0
 
 
 TEXT_A = "Hi {first_name|there}, your receipt is in your inbox."

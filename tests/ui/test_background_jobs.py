@@ -328,3 +328,45 @@ def test_watch_folder_setting_must_be_a_folder(file_db, tmp_path):
     with pytest.raises(ValidationError, match="not a folder"):
         settings.set_setting(file_db, "automation.watch_folder", str(tmp_path / "no"))
     assert settings.set_setting(file_db, "automation.watch_folder", "") == ""
+
+
+def test_saving_the_address_sends_the_emails_that_waited(qtbot, file_db, data_dir):
+    settings.set_setting(file_db, "shop.name", "Corner Shop")
+    settings.set_setting(file_db, "shop.address", "")
+    for number in (1, 2):
+        file_db["contacts"].insert(
+            {
+                "first_name": f"Client{number}",
+                "phone": PHONES[number - 1],
+                "phone_kind": "mobile",
+                "email": f"client{number}@example.com",
+                "tags": json.dumps([]),
+                "created_at": utc_now(),
+                "updated_at": utc_now(),
+            }
+        )
+    templates.save_template(
+        file_db,
+        name="News",
+        sms_body="Hi {first_name|there}, news in your inbox. Reply STOP to opt out.",
+        email_subject="News",
+        email_body="Come and see.",
+    )
+    first = sending.send_campaign(
+        file_db, data_dir=data_dir, template_name="News", everyone=True
+    )
+    assert (first.sent, first.held_address) == (2, 2)
+    window = make_window(qtbot, file_db, data_dir)
+    jobs = BackgroundJobs(data_dir, busy=window.is_busy, parent=window)
+    window.background_jobs = jobs
+    shop = window.view("settings").shop
+    shop.edits["shop.address"].setText("1 Example Street, Springfield")
+
+    with qtbot.waitSignal(jobs.ran, timeout=WAIT) as blocker:
+        shop.save_button.click()
+
+    assert blocker.args[0].held_sent == 2
+    emails = sorted((data_dir / "outbox" / "email").glob("*.eml"))
+    assert len(emails) == 2
+    assert "1 Example Street, Springfield" in emails[0].read_text(encoding="utf-8")
+    assert len(list((data_dir / "outbox" / "sms").glob("*.txt"))) == 2
