@@ -312,6 +312,7 @@ class MainWindow(QMainWindow):
             )
             widget.send_finished.connect(self._on_compose_view_send_finished)
             widget.send_failed.connect(self._on_compose_view_send_failed)
+            widget.setting_requested.connect(self._on_compose_view_setting_requested)
         elif name == "history":
             from desktop_app.ui.history.history_view import HistoryView
 
@@ -605,6 +606,11 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_compose_view_send_failed(self, _message: str) -> None:
         self.refresh_views("history", "reports")
+
+    @Slot(str)
+    def _on_compose_view_setting_requested(self, key: str) -> None:
+        self.show_view("settings")
+        self.view("settings").show_setting(key)
 
     @Slot()
     def _on_settings_view_settings_saved(self) -> None:

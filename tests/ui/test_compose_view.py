@@ -175,3 +175,42 @@ def test_ab_check_is_on_only_for_a_template_with_variant_b(qtbot, shop_db, data_
     for message in sms:
         expected = "your order is ready." if message.variant == "A" else "good news"
         assert expected in message.body
+
+
+def test_review_says_emails_wait_for_the_address_and_leads_to_it(
+    qtbot, shop_db, data_dir
+):
+    from desktop_app.storage import settings
+    from desktop_app.ui.main_window import MainWindow
+    from tests.ui.conftest import wait_until_ready
+
+    settings.set_setting(shop_db, "shop.address", "")
+    window = MainWindow(shop_db, data_dir)
+    qtbot.addWidget(window)
+    window.show()
+    wait_until_ready(qtbot, window)
+    window.show_view("compose")
+    view = window.view("compose")
+    view.select("Order ready", tag="vip")
+
+    with qtbot.waitSignal(view.plan_reviewed):
+        qtbot.mouseClick(view.review_button, Qt.MouseButton.LeftButton)
+
+    assert "will wait until the shop's postal address is set" in view.plan_label.text()
+    assert view.address_button.isVisible()
+    notices = [view.notice_list.item(i).text() for i in range(view.notice_list.count())]
+    assert any("emails wait: the shop's postal address" in line for line in notices)
+
+    qtbot.mouseClick(view.address_button, Qt.MouseButton.LeftButton)
+
+    page = window.view("settings")
+    assert window.current_view_name() == "settings"
+    assert page.tabs.currentWidget() is page.shop
+    qtbot.waitUntil(lambda: page.shop.edits["shop.address"].hasFocus(), timeout=3000)
+
+    settings.set_setting(shop_db, "shop.address", "1 Example Street")
+    window.show_view("compose")
+    with qtbot.waitSignal(view.plan_reviewed):
+        qtbot.mouseClick(view.review_button, Qt.MouseButton.LeftButton)
+    assert not view.address_button.isVisible()
+    assert "postal address" not in view.plan_label.text()

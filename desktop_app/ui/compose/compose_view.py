@@ -42,6 +42,10 @@ BREAKDOWN_TITLE = "Cost per customer: "
 AB_CHECK = "A/B test: split customers between text A and text B"
 AB_TIP_OFF = "Add an SMS variant B to the template (Templates page) to run an A/B test."
 AB_TIP_ON = "Each customer gets text A or text B at random; Results compares them."
+SET_ADDRESS = "Set the shop's postal address…"
+ADDRESS_WAIT = (
+    "{count:,} emails will wait until the shop's postal address is set in Settings."
+)
 
 SendersFactory = Callable[[], Senders]
 
@@ -53,11 +57,14 @@ class ComposeView(QWidget):
         plan_reviewed(object): the plan's JSON totals after Review.
         send_finished(object): the campaign's summary JSON when sending ends.
         send_failed(str): the message of the error that stopped sending.
+        setting_requested(str): the owner wants to fill in this setting (a
+            ``shop.*`` key), e.g. the postal address emails wait for.
     """
 
     plan_reviewed = Signal(object)
     send_finished = Signal(object)
     send_failed = Signal(str)
+    setting_requested = Signal(str)
 
     def __init__(
         self,
@@ -99,6 +106,8 @@ class ComposeView(QWidget):
         self.skipped_list.setVisible(False)
         self.progress = ProgressPanel()
 
+        self.address_button = QPushButton(SET_ADDRESS)
+        self.address_button.setVisible(False)
         self.notice_list = QListWidget()
         self.notice_list.setObjectName("noticeList")
         self.notice_list.setWordWrap(True)
@@ -130,6 +139,7 @@ class ComposeView(QWidget):
         self.review_button.clicked.connect(self._on_review_button_clicked)
         self.ab_check.toggled.connect(self._on_ab_check_toggled)
         self.send_button.clicked.connect(self._on_send_button_clicked)
+        self.address_button.clicked.connect(self._on_address_button_clicked)
         self.progress.cancel_requested.connect(self._on_progress_cancel_requested)
         self.runner.updated.connect(self._on_runner_updated)
         self.refresh()
@@ -307,7 +317,10 @@ class ComposeView(QWidget):
         review_layout = QVBoxLayout(review_box)
         review_layout.setSpacing(4)
         review_layout.addWidget(self.breakdown_label)
-        review_layout.addWidget(self.plan_label)
+        plan_row = QHBoxLayout()
+        plan_row.addWidget(self.plan_label, 1)
+        plan_row.addWidget(self.address_button, 0, Qt.AlignmentFlag.AlignTop)
+        review_layout.addLayout(plan_row)
         lists = QHBoxLayout()
         lists.addWidget(self.notice_list, 1)
         lists.addWidget(self.skipped_list, 1)
@@ -342,7 +355,11 @@ class ComposeView(QWidget):
             lines.append(plan.split_text())
         if "outbox" in self._provider_names:
             lines.append(TEST_MODE_NOTE)
+        waiting = plan.held.get("address", 0)
+        if waiting:
+            lines.append(ADDRESS_WAIT.format(count=waiting))
         self.plan_label.setText("\n".join(lines))
+        self.address_button.setVisible(bool(waiting))
         self.notice_list.clear()
         notices = plan.notice_lines()
         for line in notices:
@@ -356,6 +373,7 @@ class ComposeView(QWidget):
     def _forget_plan(self, text: str) -> None:
         self._plan = None
         self.plan_label.setText(text)
+        self.address_button.setVisible(False)
         self.skipped_list.clear()
         self.skipped_list.setVisible(False)
         self.notice_list.clear()
@@ -469,6 +487,10 @@ class ComposeView(QWidget):
     @Slot()
     def _on_review_button_clicked(self) -> None:
         self.review()
+
+    @Slot()
+    def _on_address_button_clicked(self) -> None:
+        self.setting_requested.emit("shop.address")
 
     @Slot()
     def _on_send_button_clicked(self) -> None:

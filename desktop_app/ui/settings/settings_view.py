@@ -73,6 +73,11 @@ class SettingsView(QWidget):
         layout.addWidget(self.tabs)
         self.shop.settings_saved.connect(self.settings_saved)
 
+    def show_setting(self, key: str) -> None:
+        """Show the Shop tab with the field of ``key`` (a ``shop.*`` key) focused."""
+        self.tabs.setCurrentWidget(self.shop)
+        self.shop.focus_setting(key)
+
     # The other tabs are built when first needed, to keep them out of start-up.
     @property
     def providers(self) -> "ProviderSettings":

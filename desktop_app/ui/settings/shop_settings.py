@@ -79,6 +79,13 @@ class ShopSettings(QWidget):
                 self.edits[key].setText(value)
         self._clear_errors()
 
+    def focus_setting(self, key: str) -> None:
+        """Put the cursor in the field of ``key``, when the form has one."""
+        edit = self.edits.get(key)
+        if edit is not None:
+            edit.setFocus(Qt.FocusReason.OtherFocusReason)
+            edit.selectAll()
+
     def save(self) -> bool:
         """Store every changed value; mark each refused one under its field."""
         stored = settings.get_settings(self._db)
