@@ -233,7 +233,7 @@ def _cmd_imports(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
         if args.json:
             _print_json(batch.to_json())
         else:
-            print(f"Undid import {batch.id} of {batch.file_name}.")
+            print(batch.undo_text())
         return 0
 
     batches = importing.list_imports(db)

@@ -125,8 +125,75 @@ def french_public_holidays(year: int) -> Mapping[date, str]:
     }
 
 
+def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> date:
+    """Return the ``nth`` given weekday (0 = Monday) of a month; -1 for the last."""
+    if nth > 0:
+        first = date(year, month, 1)
+        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
+    following = date(year + month // 12, month % 12 + 1, 1)
+    last = following - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+@functools.lru_cache(maxsize=64)
+def us_federal_holidays(year: int) -> Mapping[date, str]:
+    """Return the US federal holidays of one year, with their observed days.
+
+    A holiday on a Saturday is also observed on the Friday before, one on a
+    Sunday on the Monday after; both days count, the stricter reading.
+
+    Args:
+        year: the calendar year.
+
+    Returns:
+        A mapping from each holiday's date (and observed date) to its name.
+    """
+    fixed = {
+        date(year, 1, 1): "New Year's Day",
+        date(year, 6, 19): "Juneteenth",
+        date(year, 7, 4): "Independence Day",
+        date(year, 11, 11): "Veterans Day",
+        date(year, 12, 25): "Christmas Day",
+    }
+    days = {
+        _nth_weekday(year, 1, 0, 3): "Martin Luther King Jr. Day",
+        _nth_weekday(year, 2, 0, 3): "Washington's Birthday",
+        _nth_weekday(year, 5, 0, -1): "Memorial Day",
+        _nth_weekday(year, 9, 0, 1): "Labor Day",
+        _nth_weekday(year, 10, 0, 2): "Columbus Day",
+        _nth_weekday(year, 11, 3, 4): "Thanksgiving Day",
+    }
+    for day, name in fixed.items():
+        days[day] = name
+        if day.weekday() == 5:
+            days.setdefault(day - timedelta(days=1), f"{name} (observed)")
+        elif day.weekday() == 6:
+            days.setdefault(day + timedelta(days=1), f"{name} (observed)")
+    if date(year + 1, 1, 1).weekday() == 5:  # next New Year's Day, seen on 31 Dec
+        days.setdefault(date(year, 12, 31), "New Year's Day (observed)")
+    return {day: name for day, name in days.items() if day.year == year}
+
+
+@functools.lru_cache(maxsize=64)
+def rhode_island_holidays(year: int) -> Mapping[date, str]:
+    """Return the federal holidays plus Rhode Island's Victory Day (2nd Monday of August).
+
+    Args:
+        year: the calendar year.
+
+    Returns:
+        A mapping from each holiday's date to its name.
+    """
+    return {
+        **us_federal_holidays(year),
+        _nth_weekday(year, 8, 0, 2): "Victory Day",
+    }
+
+
 HOLIDAY_CALENDARS: Final[dict[str, Callable[[int], Mapping[date, str]]]] = {
     "FR": french_public_holidays,
+    "US": us_federal_holidays,
+    "US-RI": rhode_island_holidays,
 }
 
 

@@ -9,7 +9,7 @@ import gc
 import json
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -675,21 +675,24 @@ def undo_import(db: sqlite_utils.Database, import_id: int) -> ImportBatch:
         db: the open database.
         import_id: the batch to undo.
 
+    Contacts who opted out of a channel are kept and opt-outs stay in force
+    (``storage.imports.undo_import_changes``); the consent ledger only grows.
+
     Returns:
-        The batch, now marked undone.
+        The batch, now marked undone, with ``undo`` saying what was done.
 
     Raises:
         ValidationError: no such import, already undone, or a later import changed
             the same contacts.
     """
     with db.atomic():
-        deleted, restored = import_store.undo_import_changes(db, import_id)
-    batch = import_store.get_import(db, import_id)
+        outcome = import_store.undo_import_changes(db, import_id)
+    batch = replace(import_store.get_import(db, import_id), undo=outcome)
     logger.info(
-        "undid import %d (%s): %d contacts removed, %d restored",
+        "undid import %d: %d contacts removed, %d restored, %d kept (opted out)",
         import_id,
-        batch.file_name,
-        deleted,
-        restored,
+        outcome.deleted,
+        outcome.restored,
+        outcome.kept_contacts,
     )
     return batch

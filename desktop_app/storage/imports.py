@@ -25,10 +25,11 @@ class ImportBatch:
     report: dict[str, Any]
     created_at: str
     undone_at: str | None
+    undo: "UndoOutcome | None" = None
 
     def to_json(self) -> dict[str, Any]:
-        """Return the batch as plain JSON values."""
-        return {
+        """Return the batch as plain JSON values (``undo`` right after an undo)."""
+        data: dict[str, Any] = {
             "id": self.id,
             "file_name": self.file_name,
             "format": self.format,
@@ -37,6 +38,27 @@ class ImportBatch:
             "created_at": self.created_at,
             "undone_at": self.undone_at,
         }
+        if self.undo is not None:
+            data["undo"] = self.undo.to_json()
+        return data
+
+    def undo_text(self) -> str:
+        """Return what the undo did in plain words ("" before an undo)."""
+        if self.undo is None:
+            return ""
+        done = self.undo
+        text = (
+            f"Undid import {self.id} of {self.file_name}: {done.deleted} contacts "
+            f"removed, {done.restored} restored."
+        )
+        if done.kept_contacts:
+            text += (
+                f" {done.kept_contacts} contacts it added are kept because they "
+                "opted out; Duet never forgets an opt-out."
+            )
+        if done.kept_opt_outs:
+            text += f" {done.kept_opt_outs} opt-outs from the file stay in force."
+        return text
 
 
 def create_import(
@@ -142,17 +164,50 @@ def get_import(db: sqlite_utils.Database, import_id: int) -> ImportBatch:
     return _batch(rows[0])
 
 
-def undo_import_changes(db: sqlite_utils.Database, import_id: int) -> tuple[int, int]:
+@dataclass(frozen=True)
+class UndoOutcome:
+    """What undoing one import did.
+
+    Attributes:
+        deleted: contacts it had created, now deleted.
+        restored: contacts it had changed, back as they were before it.
+        kept_contacts: contacts it had created that are kept because they opted
+            out of a channel (deleting them would forget the opt-out).
+        kept_opt_outs: opt-outs it recorded that stay in force.
+        reverted: consent statuses it set that went back to the one before it.
+    """
+
+    deleted: int
+    restored: int
+    kept_contacts: int = 0
+    kept_opt_outs: int = 0
+    reverted: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        """Return the counts as JSON."""
+        return {
+            "deleted": self.deleted,
+            "restored": self.restored,
+            "kept_contacts": self.kept_contacts,
+            "kept_opt_outs": self.kept_opt_outs,
+            "reverted_consent": self.reverted,
+        }
+
+
+def undo_import_changes(db: sqlite_utils.Database, import_id: int) -> UndoOutcome:
     """Reverse one import (inside the caller's transaction).
 
     Deletes the contacts it created, restores the ones it changed from their
-    snapshots, removes its consent rows and marks the batch undone.
+    snapshots and marks the batch undone. The consent ledger is only added to:
+    a status the import set goes back to the one before it with a new row, except
+    an opt-out, which stays. A contact the import created who has opted out of a
+    channel since (or by the import) is kept, so the opt-out is never forgotten.
 
     Args:
         import_id: the batch.
 
     Returns:
-        (contacts deleted, contacts restored).
+        What was deleted, restored and kept.
 
     Raises:
         ValidationError: no such import, already undone, or a later import changed
@@ -180,12 +235,68 @@ def undo_import_changes(db: sqlite_utils.Database, import_id: int) -> tuple[int,
             f"import {import_id}; undo it first."
         )
 
-    db.conn.execute("DELETE FROM consent WHERE import_id = ?", (import_id,))
+    opted_out = _opted_out_contacts(db)
     created = [row[0] for row in changes if row[1] == "created"]
+    kept = [contact_id for contact_id in created if contact_id in opted_out]
+    doomed = [contact_id for contact_id in created if contact_id not in opted_out]
     restored = [json.loads(row[2]) for row in changes if row[1] == "updated"]
+    contacts.delete_contact_rows(db, doomed)
+    reverted, kept_opt_outs = _revert_consent(db, import_id, batch.file_name)
     contacts.replace_contact_rows(db, restored)
-    contacts.delete_contact_rows(db, created)
     db.conn.execute(
         "UPDATE imports SET undone_at = ? WHERE id = ?", (utc_now(), import_id)
     )
-    return len(created), len(restored)
+    return UndoOutcome(
+        deleted=len(doomed),
+        restored=len(restored),
+        kept_contacts=len(kept),
+        kept_opt_outs=kept_opt_outs,
+        reverted=reverted,
+    )
+
+
+def _opted_out_contacts(db: sqlite_utils.Database) -> set[int]:
+    """Return the contacts whose current status on some channel is an opt-out."""
+    rows = db.execute(
+        "SELECT contact_id FROM consent WHERE status = 'opted_out' AND id IN"
+        " (SELECT max(id) FROM consent GROUP BY contact_id, channel)"
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def _revert_consent(
+    db: sqlite_utils.Database, import_id: int, file_name: str
+) -> tuple[int, int]:
+    """Undo an import's consent statuses with new rows; return (reverted, kept).
+
+    Only statuses still current are touched (a reply or a manual change since
+    wins), and an opt-out is kept: undoing a file never re-subscribes anyone.
+    """
+    current = db.execute(
+        "SELECT id, contact_id, channel, status FROM consent WHERE import_id = ?"
+        " AND id IN (SELECT max(id) FROM consent GROUP BY contact_id, channel)",
+        [import_id],
+    ).fetchall()
+    now = utc_now()
+    evidence = f"import {import_id} of {file_name} undone"
+    reverted = 0
+    kept = 0
+    for row_id, contact_id, channel, status in current:
+        if status == "opted_out":
+            kept += 1
+            continue
+        before = db.execute(
+            "SELECT status FROM consent WHERE contact_id = ? AND channel = ?"
+            " AND id < ? AND coalesce(import_id, 0) != ? ORDER BY id DESC LIMIT 1",
+            [contact_id, channel, row_id, import_id],
+        ).fetchone()
+        previous = before[0] if before else "unknown"
+        if previous == status:
+            continue
+        db.conn.execute(
+            "INSERT INTO consent (contact_id, channel, status, source, evidence,"
+            " import_id, created_at) VALUES (?, ?, ?, 'undo', ?, NULL, ?)",
+            [contact_id, channel, previous, evidence, now],
+        )
+        reverted += 1
+    return reverted, kept

@@ -18,6 +18,8 @@ from desktop_app.core.quiet_hours import (
     easter_sunday,
     french_public_holidays,
     load_rules,
+    rhode_island_holidays,
+    us_federal_holidays,
     parse_rules,
 )
 from desktop_app.core.timezones import recipient_zone, region_for_number
@@ -41,6 +43,10 @@ LONDON = "+442079460123"
 
 DEFAULT = "quiet hours 08:00–21:00"
 FR_SUNDAY = "no marketing SMS in France on Sundays"
+RI_SUNDAY = "no telephone solicitation in Rhode Island on Sundays"
+RI_HOLIDAY = "no telephone solicitation in Rhode Island on holidays"
+MS_SUNDAY = "no telephone solicitation in Mississippi on Sundays"
+JACKSON = "+16015550123"
 
 
 def utc(text: str) -> datetime:
@@ -165,7 +171,7 @@ CASES: list[tuple[str, str, tuple[str, str] | None]] = [
     (
         PROVIDENCE,
         "2027-01-10 22:00",
-        ("2027-01-11 14:00", "held until Monday 09:00 EST, Rhode Island rule"),
+        ("2027-01-11 14:00", f"held until Monday 09:00 EST: {RI_SUNDAY}"),
     ),
     (PROVIDENCE, "2027-01-12 22:59", None),
     (
@@ -173,6 +179,36 @@ CASES: list[tuple[str, str, tuple[str, str] | None]] = [
         "2027-01-12 23:00",
         ("2027-01-13 14:00", "held until Wednesday 09:00 EST, Rhode Island rule"),
     ),
+    # Rhode Island closes Sundays and holidays (R.I. Gen. Laws 5-61-2, 5-61-3.6).
+    (
+        PROVIDENCE,
+        "2027-01-10 17:00",
+        ("2027-01-11 14:00", f"held until Monday 09:00 EST: {RI_SUNDAY}"),
+    ),
+    (
+        PROVIDENCE,
+        "2027-05-31 16:00",
+        (
+            "2027-06-01 13:00",
+            f"held until Tuesday 09:00 EDT: {RI_HOLIDAY} (Memorial Day)",
+        ),
+    ),
+    (
+        PROVIDENCE,
+        "2027-08-09 16:00",
+        (
+            "2027-08-10 13:00",
+            f"held until Tuesday 09:00 EDT: {RI_HOLIDAY} (Victory Day)",
+        ),
+    ),
+    (PROVIDENCE, "2027-08-10 16:00", None),
+    # Mississippi: 8–20, never on Sundays (Miss. Code 77-3-723).
+    (
+        JACKSON,
+        "2027-01-10 18:00",
+        ("2027-01-11 14:00", f"held until Monday 08:00 CST: {MS_SUNDAY}"),
+    ),
+    (JACKSON, "2027-01-11 14:00", None),
     # Connecticut: 9–20.
     (
         HARTFORD,
@@ -502,6 +538,22 @@ def test_next_allowed_is_the_first_allowed_second(
 )
 def test_easter_sunday(year: int, easter: date) -> None:
     assert easter_sunday(year) == easter
+
+
+def test_us_federal_holidays_with_their_observed_days() -> None:
+    in_2027 = us_federal_holidays(2027)
+    in_2026 = us_federal_holidays(2026)
+
+    assert in_2027[date(2027, 1, 18)] == "Martin Luther King Jr. Day"
+    assert in_2027[date(2027, 5, 31)] == "Memorial Day"
+    assert in_2027[date(2027, 11, 25)] == "Thanksgiving Day"
+    assert in_2027[date(2027, 12, 24)] == "Christmas Day (observed)"  # a Saturday
+    assert in_2027[date(2027, 12, 31)] == "New Year's Day (observed)"  # 2028-01-01
+    assert in_2027[date(2027, 7, 5)] == "Independence Day (observed)"  # a Sunday
+    assert in_2026[date(2026, 7, 3)] == "Independence Day (observed)"
+    assert all(day.year == 2028 for day in us_federal_holidays(2028))
+    assert len(in_2026) == 12 and len(in_2027) == 15
+    assert rhode_island_holidays(2027)[date(2027, 8, 9)] == "Victory Day"
 
 
 def test_french_public_holidays_2027() -> None:

@@ -482,3 +482,72 @@ def test_preview_shows_mapping_and_rows_without_writing(
     assert db.execute("SELECT count(*) FROM contacts").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM imports").fetchone()[0] == 0
     assert preview.to_json()["rows"][0]["email"] == "maria.santos@example.com"
+
+
+CONSENT_CSV = (
+    "First Name,Last Name,Email,Phone,Accepts SMS Marketing,Accepts Email Marketing\n"
+    "Ana,Test,ana@example.com,(212) 555-0111,yes,yes\n"
+    "Ben,Test,ben@example.com,(212) 555-0112,yes,yes\n"
+)
+
+
+def _status(db: sqlite_utils.Database, email: str, channel: str) -> str:
+    (row,) = db.execute("SELECT id FROM contacts WHERE email = ?", [email]).fetchall()
+    return consent.current_consent(db, row[0], channel)
+
+
+def test_undo_never_forgets_an_opt_out_made_since(
+    db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "shop.csv"
+    path.write_text(CONSENT_CSV, encoding="utf-8")
+    report = import_file(db, path, region="US")
+    (ana,) = db.execute("SELECT id FROM contacts WHERE email = 'ana@example.com'")
+    consent.record_consent(
+        db, ana[0], "sms", "opted_out", source="reply", evidence="STOP"
+    )
+
+    batch = undo_import(db, report.import_id)  # type: ignore[arg-type]
+
+    assert batch.undo is not None
+    assert (batch.undo.deleted, batch.undo.kept_contacts) == (1, 1)
+    assert "1 contacts it added are kept because they opted out" in batch.undo_text()
+    assert [c.email for c in list_contacts(db)] == ["ana@example.com"]
+    assert _status(db, "ana@example.com", "sms") == "opted_out"
+    # The file's email consent for Ana is taken back with a new ledger row.
+    assert _status(db, "ana@example.com", "email") == "unknown"
+    sources = [r["source"] for r in db.query("SELECT source FROM consent ORDER BY id")]
+    assert sources.count("undo") == 1
+
+    import_file(db, path, region="US")  # the same file again
+
+    assert _status(db, "ana@example.com", "sms") == "opted_out"
+    assert _status(db, "ben@example.com", "sms") == "opted_in"
+
+
+def test_undo_keeps_an_opt_out_the_file_recorded_and_only_adds_rows(
+    db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    first = tmp_path / "first.csv"
+    first.write_text(CONSENT_CSV, encoding="utf-8")
+    import_file(db, first, region="US")
+    rows_before = list(db.query("SELECT * FROM consent ORDER BY id"))
+    second = tmp_path / "second.csv"
+    second.write_text(
+        "Email,Accepts SMS Marketing,Accepts Email Marketing\n"
+        "ana@example.com,no,unsubscribed\n"
+        "ben@example.com,yes,no\n",
+        encoding="utf-8",
+    )
+    report = import_file(db, second, region="US")
+    assert _status(db, "ana@example.com", "email") == "opted_out"
+
+    batch = undo_import(db, report.import_id)  # type: ignore[arg-type]
+
+    assert batch.undo is not None and batch.undo.kept_opt_outs >= 1
+    assert _status(db, "ana@example.com", "email") == "opted_out"
+    assert _status(db, "ben@example.com", "sms") == "opted_in"
+    rows_after = list(db.query("SELECT * FROM consent ORDER BY id"))
+    assert rows_after[: len(rows_before)] == rows_before  # nothing deleted
+    assert len(rows_after) >= len(rows_before) + 1
+    assert "opt-outs from the file stay in force" in batch.undo_text()

@@ -134,16 +134,11 @@ class ImportsDialog(QDialog):
         ):
             return False
         try:
-            importing.undo_import(self._db, batch.id)
+            undone = importing.undo_import(self._db, batch.id)
         except KnownError as error:
             feedback.warn(self, texts.IMPORTS_UNDO_REFUSED, error.message)
             return False
-        feedback.status(
-            self.parentWidget(),
-            texts.IMPORTS_UNDO_DONE.format(
-                file=batch.file_name, deleted=report.get("imported", 0)
-            ),
-        )
+        feedback.status(self.parentWidget(), undone.undo_text())
         self.reload()
         self.import_undone.emit(batch.id)
         return True

@@ -75,12 +75,12 @@ IMPORTS_ACTIVE = "In place"
 IMPORTS_UNDO_QUESTION = (
     "Undo the import of {file} from {when}? The {created} contacts it added are "
     "deleted and the {updated} it changed go back to how they were before it, "
-    "including any edits made since."
+    "including any edits made since. Opt-outs stay: a contact who opted out is "
+    "kept, so Duet never texts or emails them again by mistake."
 )
 IMPORTS_UNDO_YES = "Undo import"
 IMPORTS_UNDO_NO = "Keep it"
 IMPORTS_UNDO_REFUSED = "This import cannot be undone"
-IMPORTS_UNDO_DONE = "Import of {file} undone: {deleted} contacts removed."
 
 # Tags and deleting
 TAG_TITLE = "Tag {count} contacts"
