@@ -18,9 +18,9 @@ from desktop_app.core.quiet_hours import (
     easter_sunday,
     french_public_holidays,
     load_rules,
+    parse_rules,
     rhode_island_holidays,
     us_federal_holidays,
-    parse_rules,
 )
 from desktop_app.core.timezones import recipient_zone, region_for_number
 from desktop_app.errors import ValidationError
