@@ -347,11 +347,11 @@ def _sms_body(
 def _quiet_hours(
     contact: "Contact", to: str, ctx: _Context
 ) -> quiet_hours.QuietDecision:
-    zone = timezones.recipient_zone(contact.timezone, to, ctx.shop_zone)
+    zones = timezones.recipient_zones(contact.timezone, to, ctx.shop_zone)
     country, state = timezones.region_for_number(to)
-    return quiet_hours.decide(
+    return quiet_hours.decide_everywhere(
         ctx.now,
-        zone=zone.zone,
+        zones=[choice.zone for choice in zones],
         country=country,
         state=state,
         transactional=ctx.transactional,

@@ -15,7 +15,7 @@ time that happens twice opens at its first occurrence still ahead.
 import functools
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
@@ -353,6 +353,7 @@ class QuietDecision:
 
 
 ALLOWED: Final = QuietDecision(True, None, None, None)
+_MAX_ZONE_ROUNDS: Final = 8
 
 
 def _rule_error(
@@ -751,3 +752,79 @@ def decide(
     if extra:
         reason = "; ".join([reason, *extra])
     return QuietDecision(False, moment, reason, rule.name)
+
+
+def decide_everywhere(
+    send_at_utc: datetime,
+    *,
+    zones: Sequence[str],
+    country: str,
+    state: str | None,
+    transactional: bool,
+    rules: RuleTable,
+) -> QuietDecision:
+    """Decide as :func:`decide` for a recipient who may be in any of ``zones``.
+
+    The message may go only at a moment allowed in every zone (a number from the
+    Florida Panhandle may ring in Eastern or Central time). When held, the reason
+    is the one of the zone that opens last.
+
+    Args:
+        send_at_utc: the moment asked for (aware).
+        zones: one or more IANA zones (see ``timezones.recipient_zones``).
+        country, state, transactional, rules: as for :func:`decide`.
+
+    Returns:
+        The decision.
+
+    Raises:
+        ValueError: ``zones`` is empty, or as :func:`decide`.
+    """
+    if not zones:
+        raise ValueError("zones must name at least one time zone")
+
+    def at(moment: datetime, zone: str) -> QuietDecision:
+        return decide(
+            moment,
+            zone=zone,
+            country=country,
+            state=state,
+            transactional=transactional,
+            rules=rules,
+        )
+
+    first = [at(send_at_utc, zone) for zone in zones]
+    if len(zones) == 1 or all(decision.allowed for decision in first):
+        return first[0] if len(zones) == 1 else ALLOWED
+
+    asked = send_at_utc
+    decisions = first
+    for _ in range(_MAX_ZONE_ROUNDS):
+        held = [(d, z) for d, z in zip(decisions, zones, strict=True) if not d.allowed]
+        if not held:
+            break
+        closed = [d for d, _zone_name in held if d.next_allowed_utc is None]
+        if closed:
+            return closed[0]
+        chosen, chosen_zone = max(held, key=lambda pair: pair[0].next_allowed_utc)
+        moment = chosen.next_allowed_utc
+        assert moment is not None and chosen.reason is not None
+        # The reason was worded from the moment that round asked about; say it
+        # again from the first moment asked, so "Monday" and "08:00" stay true.
+        tz = _zone(chosen_zone)
+        said = f"held until {_describe_when(asked, moment, tz)}"
+        reason = f"held until {_describe_when(send_at_utc, moment, tz)}" + (
+            chosen.reason.removeprefix(said)
+        )
+        asked = moment
+        decisions = [at(moment, zone) for zone in zones]
+    else:
+        return QuietDecision(
+            False, None, "held: no time allowed in every time zone", None
+        )
+    return QuietDecision(
+        False,
+        moment,
+        f"{reason} (the number may be in several time zones)",
+        chosen.rule_name,
+    )

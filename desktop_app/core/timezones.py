@@ -148,6 +148,35 @@ _SINGLE_ZONE: Final[dict[str, str]] = {
 }
 
 
+# Area codes whose callers live in more than one time zone, where phonenumbers' data
+# names fewer (850: Tallahassee is Eastern, Pensacola Central). Quiet hours must hold
+# in every zone the owner may be in, so these are added to the number's own zones.
+_SPLIT_AREA_CODES: Final[dict[str, tuple[str, ...]]] = {
+    "208": ("America/Boise", "America/Los_Angeles"),
+    "986": ("America/Boise", "America/Los_Angeles"),
+    "219": ("America/Chicago", "America/Indiana/Indianapolis"),
+    "270": ("America/Chicago", "America/New_York"),
+    "364": ("America/Chicago", "America/New_York"),
+    "308": ("America/Chicago", "America/Denver"),
+    "432": ("America/Chicago", "America/Denver"),
+    "448": ("America/New_York", "America/Chicago"),
+    "850": ("America/New_York", "America/Chicago"),
+    "458": ("America/Los_Angeles", "America/Boise"),
+    "541": ("America/Los_Angeles", "America/Boise"),
+    "605": ("America/Chicago", "America/Denver"),
+    "620": ("America/Chicago", "America/Denver"),
+    "785": ("America/Chicago", "America/Denver"),
+    "701": ("America/Chicago", "America/Denver"),
+    "775": ("America/Los_Angeles", "America/Denver"),
+    "812": ("America/Indiana/Indianapolis", "America/Chicago"),
+    "930": ("America/Indiana/Indianapolis", "America/Chicago"),
+    "906": ("America/Detroit", "America/Menominee"),
+    "907": ("America/Anchorage", "America/Adak"),
+    "928": ("America/Phoenix", "America/Denver"),
+    "931": ("America/Chicago", "America/New_York"),
+}
+
+
 def _build_area_index() -> dict[str, tuple[str, str]]:
     index: dict[str, tuple[str, str]] = {}
     for country, states in _AREA_CODES.items():
@@ -159,6 +188,7 @@ def _build_area_index() -> dict[str, tuple[str, str]]:
 
 _AREA_INDEX: Final = _build_area_index()
 _UNKNOWN_ZONE: Final = "Etc/Unknown"
+_MAX_ZONE_SPREAD: Final = timedelta(hours=6)
 _QUICK_SAMPLES: Final = (
     datetime(2027, 1, 15, 12, tzinfo=UTC),
     datetime(2027, 7, 15, 12, tzinfo=UTC),
@@ -201,6 +231,7 @@ class _Place:
     country: str
     state: str | None
     zone: str | None
+    candidates: tuple[str, ...] = ()
 
 
 def area_code_states() -> dict[str, tuple[str, str]]:
@@ -274,7 +305,46 @@ def _nanp_place(number: phonenumbers.PhoneNumber) -> _Place | None:
     zones: tuple[str, ...] = ()
     if _pn_timezone is not None:
         zones = tuple(_pn_timezone.time_zones_for_geographical_number(number))
-    return _Place(place[0], place[1], _pick_zone(zones, place[1]))
+    zone = _pick_zone(zones, place[1])
+    split = _SPLIT_AREA_CODES.get(national[:3], ())
+    if zone is not None and not split:
+        return _Place(place[0], place[1], zone, (zone,))
+    candidates = _distinct_clocks((*split, *zones) if split else zones)
+    if len(candidates) == 1:
+        return _Place(place[0], place[1], candidates[0], candidates)
+    return _Place(place[0], place[1], None, _narrow(candidates))
+
+
+def _distinct_clocks(zones: Iterable[str]) -> tuple[str, ...]:
+    """Return the valid zones, one per distinct clock, in a stable order."""
+    groups: dict[tuple[Any, ...], list[str]] = {}
+    for zone in sorted(set(zones)):
+        if zone != _UNKNOWN_ZONE and is_zone_name(zone):
+            groups.setdefault(_full_clock(zone), []).append(zone)
+    popularity = _zone_popularity()
+    chosen = (
+        max(group, key=lambda z: popularity.get(z, 0)) for group in groups.values()
+    )
+    return tuple(sorted(chosen))
+
+
+def _country_zones(number: phonenumbers.PhoneNumber) -> tuple[str, ...]:
+    """Return the zones of the number's country when the number itself names none.
+
+    A number outside the assigned ranges (an invalid or fictional one) still tells
+    its country by its calling code; the country's example mobile number gives that
+    country's zones.
+    """
+    if _pn_timezone is None or number.country_code == 1:
+        return ()
+    zones: list[str] = []
+    for region in phonenumbers.region_codes_for_country_code(number.country_code):
+        example = phonenumbers.example_number_for_type(
+            region, phonenumbers.PhoneNumberType.MOBILE
+        )
+        if example is not None:
+            zones += _pn_timezone.time_zones_for_number(example)
+    return _distinct_clocks(zones)
 
 
 def _pick_zone(zones: tuple[str, ...], state: str | None) -> str | None:
@@ -303,7 +373,30 @@ def _place(e164: str) -> _Place:
     zones: tuple[str, ...] = ()
     if _pn_timezone is not None:
         zones = tuple(_pn_timezone.time_zones_for_number(number))
-    return _Place(country, None, _pick_zone(zones, None))
+    zone = _pick_zone(zones, None)
+    if zone is not None:
+        return _Place(country, None, zone, (zone,))
+    candidates = _distinct_clocks(zones) or _country_zones(number)
+    if len(candidates) == 1:
+        return _Place(country, None, candidates[0], candidates)
+    return _Place(country, None, None, _narrow(candidates))
+
+
+def _narrow(candidates: tuple[str, ...]) -> tuple[str, ...]:
+    """Keep several zones only when they say something about where the owner is.
+
+    A toll-free or nationwide number names a whole continent's zones, whose allowed
+    hours may never overlap; such a number (zones more than 6 hours apart) places
+    nobody, and the shop's zone is used instead.
+    """
+    for instant in _QUICK_SAMPLES:
+        offsets = [
+            instant.astimezone(ZoneInfo(zone)).utcoffset() for zone in candidates
+        ]
+        known = [offset for offset in offsets if offset is not None]
+        if known and max(known) - min(known) > _MAX_ZONE_SPREAD:
+            return ()
+    return candidates
 
 
 def region_for_number(e164: str) -> tuple[str, str | None]:
@@ -338,6 +431,46 @@ def zone_for_number(e164: str) -> str | None:
         names no zone, or stays ambiguous (a toll-free number, Alaska, Idaho, ...).
     """
     return _place(e164).zone
+
+
+def candidate_zones(e164: str) -> tuple[str, ...]:
+    """Return every time zone the number's owner may be in, one per distinct clock.
+
+    Args:
+        e164: a number in E.164 form.
+
+    Returns:
+        One zone when the number places its owner (see :func:`zone_for_number`);
+        several when it cannot tell between them (Alaska, Idaho, the Florida
+        Panhandle's 850); none when it names no zone at all (toll-free numbers).
+    """
+    return _place(e164).candidates
+
+
+def recipient_zones(
+    contact_timezone: str, e164: str | None, shop_zone: str
+) -> tuple[ZoneChoice, ...]:
+    """Choose the zones quiet hours are judged in: contact, then number, then shop.
+
+    Like :func:`recipient_zone`, but a number that may be in several zones gives
+    them all, so a message goes out only when it is allowed in each of them.
+
+    Args:
+        contact_timezone: the contact's own zone, ``""`` when unknown.
+        e164: the contact's number in E.164 form, or ``None``.
+        shop_zone: the ``shop.timezone`` setting.
+
+    Returns:
+        One or more zone choices.
+
+    Raises:
+        ValidationError: the shop zone is needed and is not a time zone name.
+    """
+    if not is_zone_name(contact_timezone) and e164:
+        zones = candidate_zones(e164)
+        if len(zones) > 1:
+            return tuple(ZoneChoice(zone, "phone number") for zone in zones)
+    return (recipient_zone(contact_timezone, e164, shop_zone),)
 
 
 def recipient_zone(

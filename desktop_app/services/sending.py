@@ -649,11 +649,13 @@ class _Run:
         if row.channel != "sms" or transactional or self.senders.sms.name == "outbox":
             return False
 
-        choice = timezones.recipient_zone(zone_name, row.to, self.shop["shop.timezone"])
+        choices = timezones.recipient_zones(
+            zone_name, row.to, self.shop["shop.timezone"]
+        )
         country, state = timezones.region_for_number(row.to)
-        decision = quiet_hours.decide(
+        decision = quiet_hours.decide_everywhere(
             self.now(),
-            zone=choice.zone,
+            zones=[choice.zone for choice in choices],
             country=country,
             state=state,
             transactional=False,

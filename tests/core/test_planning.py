@@ -441,3 +441,19 @@ def test_every_email_ends_with_address_and_unsubscribe_line() -> None:
     assert tail[1] == "1 Example Street, Springfield"
     assert "To unsubscribe" in tail[2]
     assert "To unsubscribe" in email.html
+
+
+def test_a_panhandle_number_waits_for_central_time_too() -> None:
+    from datetime import UTC
+
+    half_past_eight_eastern = datetime(2027, 1, 12, 13, 30, tzinfo=UTC)
+    pensacola = _contact(1, phone="+18505550102")
+    miami = _contact(2, phone="+13055550103")
+
+    plan = _real([pensacola, miami], _opted_in(1, 2), now=half_past_eight_eastern)
+
+    held = _by(plan, 1, "sms")
+    assert held.action == "hold"
+    assert held.not_before == datetime(2027, 1, 12, 14, 0, tzinfo=UTC)
+    assert "several time zones" in (held.reason or "")
+    assert _by(plan, 2, "sms").action == "send"

@@ -15,6 +15,7 @@ from desktop_app.core.quiet_hours import (
     QuietDecision,
     RuleTable,
     decide,
+    decide_everywhere,
     easter_sunday,
     french_public_holidays,
     load_rules,
@@ -22,7 +23,11 @@ from desktop_app.core.quiet_hours import (
     rhode_island_holidays,
     us_federal_holidays,
 )
-from desktop_app.core.timezones import recipient_zone, region_for_number
+from desktop_app.core.timezones import (
+    recipient_zone,
+    recipient_zones,
+    region_for_number,
+)
 from desktop_app.errors import ValidationError
 
 RULES = load_rules()
@@ -685,3 +690,99 @@ def test_load_rules_reports_a_file_that_is_not_json(tmp_path: Path) -> None:
         load_rules(broken)
     with pytest.raises(ValidationError, match=r"missing\.json: cannot be read"):
         load_rules(tmp_path / "missing.json")
+
+
+SEVERAL = " (the number may be in several time zones)"
+
+
+@pytest.mark.parametrize(
+    ("e164", "asked", "expected"),
+    [
+        # 08:30 in Tallahassee is 07:30 in Pensacola: wait for 08:00 Central.
+        (
+            "+18505550102",
+            "2027-01-12 13:30",
+            ("2027-01-12 14:00", "held until 08:00 CST, Florida rule" + SEVERAL),
+        ),
+        ("+18505550102", "2027-01-13 00:30", None),
+        # 20:00 Eastern closes the Florida window; it opens at 08:00 Central.
+        (
+            "+18505550102",
+            "2027-01-13 01:00",
+            (
+                "2027-01-13 14:00",
+                "held until Wednesday 08:00 CST, Florida rule" + SEVERAL,
+            ),
+        ),
+        # Anchorage 08:30 is 07:30 on Adak.
+        (
+            "+19075550123",
+            "2027-01-12 17:30",
+            (
+                "2027-01-12 18:00",
+                "held until 08:00 HST, quiet hours 08:00–21:00" + SEVERAL,
+            ),
+        ),
+        # Idaho: Boise (Mountain) opens an hour before the panhandle (Pacific) ...
+        (
+            "+12085550123",
+            "2027-01-12 15:30",
+            (
+                "2027-01-12 16:00",
+                "held until 08:00 PST, quiet hours 08:00–21:00" + SEVERAL,
+            ),
+        ),
+        # ... and closes an hour before it too.
+        (
+            "+12085550123",
+            "2027-01-13 04:00",
+            (
+                "2027-01-13 16:00",
+                "held until Wednesday 08:00 PST, quiet hours 08:00–21:00" + SEVERAL,
+            ),
+        ),
+        ("+12085550123", "2027-07-12 20:00", None),
+    ],
+)
+def test_a_number_in_several_zones_waits_for_all_of_them(
+    e164: str, asked: str, expected: tuple[str, str] | None
+) -> None:
+    zones = [choice.zone for choice in recipient_zones("", e164, SHOP_ZONE)]
+    country, state = region_for_number(e164)
+
+    decision = decide_everywhere(
+        utc(asked),
+        zones=zones,
+        country=country,
+        state=state,
+        transactional=False,
+        rules=RULES,
+    )
+
+    if expected is None:
+        assert decision.allowed
+    else:
+        assert (decision.next_allowed_utc, decision.reason) == (
+            utc(expected[0]),
+            expected[1],
+        )
+
+
+@given(
+    st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2028, 12, 31)).map(
+        lambda moment: moment.replace(tzinfo=UTC)
+    ),
+    st.sampled_from(["+18505550102", "+19075550123", "+12085550123"]),
+)
+@settings(max_examples=200, deadline=None)
+def test_held_time_is_allowed_in_every_zone(asked: datetime, e164: str) -> None:
+    zones = [choice.zone for choice in recipient_zones("", e164, SHOP_ZONE)]
+    country, state = region_for_number(e164)
+    common = {"country": country, "state": state, "transactional": False}
+
+    decision = decide_everywhere(asked, zones=zones, rules=RULES, **common)
+
+    moment = asked if decision.allowed else decision.next_allowed_utc
+    assert moment is not None
+    for zone in zones:
+        assert decide(moment, zone=zone, rules=RULES, **common).allowed

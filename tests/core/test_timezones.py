@@ -7,8 +7,10 @@ from phonenumbers import geocoder
 from desktop_app.core.timezones import (
     ZoneChoice,
     area_code_states,
+    candidate_zones,
     is_zone_name,
     recipient_zone,
+    recipient_zones,
     region_for_number,
     shared_zone,
     zone_for_number,
@@ -170,3 +172,38 @@ def test_shared_zone_accepts_zones_that_keep_the_same_clock() -> None:
 )
 def test_shared_zone_refuses_zones_whose_clocks_differ(zones: tuple[str, ...]) -> None:
     assert shared_zone(zones) is None
+
+
+@pytest.mark.parametrize(
+    ("e164", "zones"),
+    [
+        ("+13055550189", ("America/New_York",)),
+        # The Florida Panhandle's 850 rings in Eastern and Central time alike.
+        ("+18505550102", ("America/Chicago", "America/New_York")),
+        ("+19075550123", ("America/Adak", "America/Anchorage")),
+        ("+12085550123", ("America/Boise", "America/Los_Angeles")),
+        ("+19155550100", ("America/Denver",)),
+        # Numbers outside the assigned ranges still tell their country.
+        ("+33639980001", ("Europe/Paris",)),
+        ("+447700900123", ("Europe/London",)),
+        # Toll-free and Russian mobiles span zones too far apart to mean anything.
+        ("+18005550123", ()),
+        ("+79165550100", ()),
+        ("garbage", ()),
+    ],
+)
+def test_candidate_zones(e164: str, zones: tuple[str, ...]) -> None:
+    assert candidate_zones(e164) == zones
+
+
+def test_recipient_zones_give_every_zone_of_an_ambiguous_number() -> None:
+    shop = "America/New_York"
+
+    assert [c.zone for c in recipient_zones("", "+18505550102", shop)] == [
+        "America/Chicago",
+        "America/New_York",
+    ]
+    assert recipient_zones("America/Chicago", "+18505550102", shop) == (
+        ZoneChoice("America/Chicago", "contact"),
+    )
+    assert recipient_zones("", "+18005550123", shop) == (ZoneChoice(shop, "shop"),)
