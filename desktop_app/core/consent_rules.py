@@ -147,11 +147,15 @@ def needs_stop_notice(last_sms_at: datetime | None, now: datetime) -> bool:
     return now - last_sms_at >= timedelta(days=STOP_NOTICE_DAYS)
 
 
-def with_stop_notice(body: str) -> str:
+def with_stop_notice(body: str, shop_name: str = "") -> str:
     """Return ``body`` with :data:`STOP_SUFFIX` appended (no double spaces).
+
+    The notice says who sends the message too: when the body does not name the
+    shop, the shop's name comes first (`` Corner Shop: Reply STOP to opt out.``).
 
     Args:
         body: the rendered SMS body, without opt-out wording.
+        shop_name: the ``shop.name`` setting; "" adds the notice alone.
 
     Returns:
         The body ending in ``Reply STOP to opt out.``; a full stop is put first when
@@ -160,7 +164,24 @@ def with_stop_notice(body: str) -> str:
     body = body.rstrip()
     if body and body[-1].isalnum():
         body += "."
+    name = " ".join(shop_name.split())
+    if name and not names_shop(body, name):
+        return f"{body} {name}:{STOP_SUFFIX}"
     return body + STOP_SUFFIX
+
+
+def names_shop(text: str, shop_name: str) -> bool:
+    """Tell whether ``text`` names the shop (its name, any case and spacing).
+
+    Args:
+        text: a rendered SMS body.
+        shop_name: the ``shop.name`` setting.
+
+    Returns:
+        True when the name appears in the text; False for an empty name.
+    """
+    name = " ".join(shop_name.split()).casefold()
+    return bool(name) and name in " ".join(text.split()).casefold()
 
 
 def unsubscribe_token(contact_id: int, secret: str) -> str:

@@ -74,8 +74,7 @@ def promotional_words(text: str) -> list[str]:
 def _names_shop(sms_body: str, shop_name: str) -> bool:
     if "{shop_name" in sms_body.replace(" ", ""):
         return True
-    name = " ".join(shop_name.split()).casefold()
-    return bool(name) and name in " ".join(sms_body.split()).casefold()
+    return consent_rules.names_shop(sms_body, shop_name)
 
 
 def lint_template(
@@ -106,7 +105,16 @@ def lint_template(
                 "messages, which may cost an extra segment.",
             )
         )
-    if not _names_shop(template.sms_body, shop_name):
+    if "{shop_name" in template.sms_body.replace(" ", "") and not shop_name.strip():
+        notes.append(
+            LintNote(
+                WARNING,
+                SMS_FIELD,
+                "the shop's name is not set in Settings, so {shop_name} comes out "
+                "empty and the SMS does not say who sends it. Set it in Settings.",
+            )
+        )
+    elif not _names_shop(template.sms_body, shop_name):
         notes.append(
             LintNote(
                 WARNING,

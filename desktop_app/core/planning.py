@@ -13,7 +13,8 @@ The decisions, in order, for each SMS:
 3. merge-field problems, an empty or over-long body: skip;
 4. **opt-out wording**: when the contact had no SMS from the shop in the last 30
    days and the body lacks opt-out wording, `` Reply STOP to opt out.`` is appended
-   and the segments are counted again;
+   (after the shop's name when the body does not name the shop) and the segments
+   are counted again;
 5. **quiet hours** (``core.quiet_hours``) in the recipient's time zone (contact, else
    phone number, else shop) and the number's state or country: a marketing SMS
    outside the allowed hours is *held* (action ``hold``) with ``not_before`` and a
@@ -21,8 +22,8 @@ The decisions, in order, for each SMS:
    exempt. In test mode nothing is held: the SMS goes to the outbox with a note
    saying when it would have gone out for real.
 
-And for each email: no address or an unsubscribed one: skip; merge problems or an
-empty message: skip; while the shop's postal address is not set, the email is held
+And for each email: no address, an unsubscribed one or one that bounced: skip; merge
+problems or an empty message: skip; while the shop's postal address is not set, the email is held
 (no ``not_before``) and goes out once the address is set. A marketing email whose
 consent is unknown is allowed (CAN-SPAM is opt-out based) and the plan says so.
 """
@@ -71,6 +72,7 @@ EMPTY = "message is empty"
 NO_ADDRESS = "shop postal address not set in Settings"
 MERGE_PROBLEM = "merge field problem: "
 TOO_LONG_WITH_STOP = "too long once 'Reply STOP to opt out' is added: "
+BOUNCED = "the address bounced: "
 
 LANDLINE_KINDS = frozenset({"fixed_line", "fixed line", "landline"})
 
@@ -154,6 +156,7 @@ class SendPlan:
     transactional: bool = False
     test_mode: bool = False
     messages: list[PlannedMessage] = field(default_factory=list)
+    shop_name: str = ""
 
     @property
     def variants(self) -> dict[str, int]:
@@ -227,9 +230,15 @@ class SendPlan:
                 "set. Every email must carry it; set it in Settings and they go out."
             )
         if self.stop_added:
+            who = _plural(self.stop_added, "first-time recipient")
             lines.append(
-                f"Added 'Reply STOP to opt out' for {self.stop_added} first-time "
-                "recipients (no SMS from the shop in the last 30 days)."
+                f"Added the shop's name and 'Reply STOP to opt out' for {who} (no SMS "
+                "from the shop in the last 30 days)."
+            )
+        if self.stop_added and not self.shop_name:
+            lines.append(
+                "The shop's name is not set in Settings, so first-time SMS cannot say "
+                "who sends them: set it before sending."
             )
         if self.transactional:
             queued = sum(1 for m in self.messages if m.is_queued)
@@ -301,6 +310,7 @@ class _Context:
     now: datetime
     rules: RuleTable
     last_sms_at: Mapping[int, datetime]
+    bounced: Mapping[str, str] = field(default_factory=dict)
 
 
 def price_from_settings(settings: Mapping[str, str]) -> float:
@@ -339,7 +349,7 @@ def _sms_body(
         last, ctx.now
     ):
         return body, False, None
-    longer = consent_rules.with_stop_notice(body)
+    longer = consent_rules.with_stop_notice(body, ctx.shop.name)
     problem = segments.body_problem(longer)
     return longer, True, TOO_LONG_WITH_STOP + problem if problem else None
 
@@ -414,6 +424,10 @@ def _plan_sms(
     )
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _join_notes(first: str | None, second: str) -> str:
     return f"{first}; {second}" if first else second
 
@@ -431,6 +445,9 @@ def _plan_email(
     consent = consent_rules.email_consent(status, transactional=ctx.transactional)
     if not consent.allowed:
         return _skip(contact, "email", to, consent.reason or EMAIL_UNSUBSCRIBED)
+    bounce = ctx.bounced.get(to.casefold())
+    if bounce is not None:
+        return _skip(contact, "email", to, BOUNCED + bounce)
     if problems:
         return _skip(contact, "email", to, _merge_problem(problems))
     if not rendered.email_text.strip() or not rendered.email_subject:
@@ -489,6 +506,7 @@ def build_plan(
     quiet_rules: RuleTable | None = None,
     extra_values: Mapping[int, Mapping[str, str]] | None = None,
     ab_split: bool = False,
+    bounced: Mapping[str, str] | None = None,
 ) -> SendPlan:
     """Plan one SMS and one email per contact.
 
@@ -515,6 +533,9 @@ def build_plan(
         ab_split: split the contacts at random between the SMS text (``A``) and
             the template's ``sms_body_b`` (``B``); ignored when the template has
             no variant B. The split is the same for the same ``template_id``.
+        bounced: email addresses a mail server refused for good, each with the
+            words saying when and why (``bounced on 2027-01-12 (5.1.1)``); an email
+            to one of them is skipped until the owner fixes the address.
 
     Returns:
         The plan, with one message per contact and channel.
@@ -533,6 +554,7 @@ def build_plan(
         now=now or datetime.now(UTC),
         rules=quiet_rules or quiet_hours.load_rules(),
         last_sms_at=last_sms_at or {},
+        bounced={address.casefold(): why for address, why in (bounced or {}).items()},
     )
     plan = SendPlan(
         template_name=template_name,
@@ -541,6 +563,7 @@ def build_plan(
         price_per_segment=price,
         transactional=transactional,
         test_mode=test_mode,
+        shop_name=ctx.shop.name,
     )
     sms_consent = consent.get("sms", {})
     email_consent = consent.get("email", {})

@@ -252,6 +252,7 @@ def plan_send(
         now=now or datetime.now(UTC),
         last_sms_at=compliance.last_sms_times(db, ids),
         ab_split=ab_split,
+        bounced=messages.bounced_addresses(db),
     )
 
 

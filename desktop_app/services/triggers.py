@@ -448,6 +448,7 @@ def _plan(
         now=now,
         last_sms_at=_last_sms_at(db, contact.id),
         extra_values={contact.id: fields},
+        bounced=messages.bounced_addresses(db),
     )
 
 

@@ -812,3 +812,29 @@ def set_internal(db: sqlite_utils.Database, key: str, value: str | None) -> None
                 " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 [key, value],
             )
+
+
+def bounced_addresses(db: sqlite_utils.Database) -> dict[str, str]:
+    """Return the email addresses a mail server refused, with when and why.
+
+    Returns:
+        Address (as stored on the bounce, else as the bounced message was sent)
+        to words such as ``bounced on 2027-01-12 (5.1.1)``.
+    """
+    rows = db.execute(
+        "SELECT e.data, e.created_at, m.to_address FROM events e"
+        " LEFT JOIN messages m ON m.id = e.message_id WHERE e.kind = 'bounce'"
+        " ORDER BY e.id"
+    ).fetchall()
+    found: dict[str, str] = {}
+    for data, created_at, sent_to in rows:
+        facts = _json_dict(data or "") or {}
+        address = str(facts.get("address") or sent_to or "")
+        if not address:
+            continue
+        day = str(facts.get("received_at") or created_at)[:10]
+        status = str(facts.get("status") or "")
+        found[address.casefold()] = (
+            f"bounced on {day} ({status})" if status else f"bounced on {day}"
+        )
+    return found

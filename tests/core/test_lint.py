@@ -70,3 +70,12 @@ def test_promotional_words_table() -> None:
         "Sale", "20 % off", "discount", "coupons", "deals", "promo code", "$5 off",
     ]  # fmt: skip
     assert promotional_words("Your order #1001 has shipped.") == []
+
+
+def test_shop_name_field_with_no_name_set_is_flagged() -> None:
+    template = _Text("{shop_name}: new stock is in! Reply STOP to opt out.")
+
+    (note,) = lint_template(template, "  ")
+
+    assert "shop's name is not set in Settings" in note.message
+    assert lint_template(template, "Corner Shop") == []

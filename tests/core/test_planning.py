@@ -29,7 +29,7 @@ AUSTIN = "+15125550142"  # Texas rule: 09:00-21:00, Sundays from noon
 HARTFORD = "+18605550111"  # Connecticut rule: 09:00-20:00
 PARIS = "+33639980012"  # France: no marketing SMS on Sundays and holidays
 
-STOP = " Reply STOP to opt out."
+STOP = " Corner Shop: Reply STOP to opt out."
 
 
 def _template(sms: str = "Hi {first_name|there}, your receipt is in your inbox.",
@@ -379,7 +379,7 @@ def test_stop_wording_only_for_contacts_not_texted_in_30_days() -> None:
     assert _by(plan, 3, "sms").stop_added is True
     assert plan.stop_added == 2
     assert (
-        "Added 'Reply STOP to opt out' for 2 first-time recipients"
+        "Added the shop's name and 'Reply STOP to opt out' for 2 first-time recipients"
         in plan.summary_text()
     )
 
@@ -457,3 +457,33 @@ def test_a_panhandle_number_waits_for_central_time_too() -> None:
     assert held.not_before == datetime(2027, 1, 12, 14, 0, tzinfo=UTC)
     assert "several time zones" in (held.reason or "")
     assert _by(plan, 2, "sms").action == "send"
+
+
+def test_first_sms_names_the_shop_only_when_the_body_does_not() -> None:
+    named = _template(sms="{shop_name}: your receipt is in your inbox.")
+    plan = _real([_contact(1)], _opted_in(1), named)
+
+    assert _by(plan, 1, "sms").body == (
+        "Corner Shop: your receipt is in your inbox. Reply STOP to opt out."
+    )
+
+
+def test_without_a_shop_name_the_plan_says_first_sms_cannot_name_it() -> None:
+    settings = {**SETTINGS, "shop.name": ""}
+    plan = _real([_contact(1)], _opted_in(1), settings=settings)
+
+    assert _by(plan, 1, "sms").body.endswith("inbox. Reply STOP to opt out.")
+    assert "The shop's name is not set in Settings" in plan.summary_text()
+    assert "for 1 first-time recipient " in plan.summary_text()
+
+
+def test_email_to_an_address_that_bounced_is_skipped() -> None:
+    bounced = {"C1@Example.com": "bounced on 2027-01-10 (5.1.1)"}
+    plan = _real([_contact(1), _contact(2)], _opted_in(1, 2), bounced=bounced)
+
+    assert _by(plan, 1, "email").action == "skip"
+    assert _by(plan, 1, "email").reason == (
+        "the address bounced: bounced on 2027-01-10 (5.1.1)"
+    )
+    assert _by(plan, 1, "sms").action == "send"
+    assert _by(plan, 2, "email").action == "send"
