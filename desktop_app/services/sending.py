@@ -50,7 +50,7 @@ from desktop_app.errors import (
     ValidationError,
 )
 from desktop_app.providers.base import OutgoingEmail, Senders, SendReceipt
-from desktop_app.services import compliance
+from desktop_app.services import compliance, quiet_rules
 from desktop_app.storage import consent, contacts, messages, settings, templates
 from desktop_app.storage.database import utc_now
 from desktop_app.storage.messages import Campaign, MessageRow
@@ -253,6 +253,7 @@ def plan_send(
         last_sms_at=compliance.last_sms_times(db, ids),
         ab_split=ab_split,
         bounced=messages.bounced_addresses(db),
+        quiet_rules=quiet_rules.current_rules(db),
     )
 
 
@@ -486,6 +487,7 @@ class _Run:
         rate = resolve_sms_rate(senders, sms_rate)
         self.bucket = None if rate is None else TokenBucket(rate, clock=clock)
         self.shop = settings.get_settings(db)
+        self.quiet_rules = quiet_rules.current_rules(db)
         self.counts = _Counts()
         self.last_doubt: float | None = None
         self.started = utc_now()  # messages held past this wait for a later run
@@ -660,7 +662,7 @@ class _Run:
             country=country,
             state=state,
             transactional=False,
-            rules=quiet_hours.load_rules(),
+            rules=self.quiet_rules,
         )
         if decision.allowed:
             return False

@@ -111,3 +111,31 @@ def test_ledger_export_and_sign(qtbot, shop_db, data_dir, tmp_path):
     qtbot.waitUntil(lambda: not view.data.is_busy(), timeout=30000)
     assert (tmp_path / "sign.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Sign saved to" in view.data.proof_result.text()
+
+
+def test_quiet_hours_panel_loads_and_removes_own_rules(qtbot, file_db, tmp_path):
+    from desktop_app.services import quiet_rules
+    from desktop_app.ui.settings.quiet_hours_panel import QuietHoursPanel
+
+    panel = QuietHoursPanel(file_db)
+    qtbot.addWidget(panel)
+    assert "Florida rule" in panel.shipped_label.text()
+    assert panel.own_label.text() == "Your own rules: none."
+    assert not panel.remove_button.isEnabled()
+
+    starter = tmp_path / "rules.json"
+    assert panel.save_starter(starter)
+    assert panel.load(starter)
+
+    assert "Shop policy" in panel.own_label.text()
+    assert "rules.json" in panel.own_label.text()
+    assert panel.remove_button.isEnabled()
+    assert quiet_rules.own_rules(file_db) is not None
+
+    starter.write_text("{", encoding="utf-8")
+    assert not panel.load(starter)
+    assert "not a JSON file" in panel.result_label.text()
+
+    panel.remove()
+    assert quiet_rules.own_rules(file_db) is None
+    assert panel.own_label.text() == "Your own rules: none."

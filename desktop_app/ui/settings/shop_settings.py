@@ -22,6 +22,7 @@ from desktop_app.errors import ValidationError
 from desktop_app.storage import settings
 from desktop_app.ui import feedback, messages
 from desktop_app.ui.settings import common
+from desktop_app.ui.settings.quiet_hours_panel import QuietHoursPanel
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,8 @@ class ShopSettings(QWidget):
         row.addWidget(self.status_label, 1)
         row.addWidget(self.save_button)
 
-        scroll, column = common.scrolling_page(shop_box, save_row)
+        self.quiet_hours = QuietHoursPanel(db)
+        scroll, column = common.scrolling_page(shop_box, save_row, self.quiet_hours)
         column.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
