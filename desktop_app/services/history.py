@@ -43,7 +43,7 @@ SELECT m.id, m.campaign_id, c.name AS campaign, t.name AS template,
            k.last_name), ''), nullif(k.company, ''), k.email, '') AS contact,
        m.channel, m.to_address, m.subject, m.state, m.reason, m.segments, m.encoding,
        m.cost, m.provider, m.provider_id, m.error_code, m.queued_at, m.sent_at,
-       m.failed_at
+       m.failed_at, m.transactional, m.variant
 FROM messages m
 JOIN campaigns c ON c.id = m.campaign_id
 LEFT JOIN templates t ON t.id = c.template_id
@@ -75,6 +75,8 @@ class HistoryRow:
     queued_at: str
     sent_at: str | None
     failed_at: str | None
+    transactional: bool = False
+    variant: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return the row as the JSON the command line prints."""
@@ -475,6 +477,7 @@ def contact_timeline(db: sqlite_utils.Database, contact_id: int) -> list[Timelin
 def _row(row: dict[str, Any]) -> HistoryRow:
     values = dict(row)
     values["to"] = values.pop("to_address")
+    values["transactional"] = bool(values.get("transactional"))
     return HistoryRow(**values)
 
 

@@ -45,6 +45,8 @@ def test_history_json_has_the_promised_keys(
         r["campaign"] == "Spring sale" and r["template"] == "Receipt" for r in rows
     )
     assert all(r["provider_id"].endswith((".txt", ".eml")) for r in sent)
+    # The Receipt template is transactional: every message of it says so.
+    assert {r["transactional"] for r in sent} == {True}
 
 
 def test_history_is_newest_first_and_filters_by_campaign(
