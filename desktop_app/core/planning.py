@@ -248,7 +248,7 @@ class SendPlan:
                 "never from an opt-out)."
             )
         for note, count in self.notes.items():
-            lines.append(f"Note for {count}: {note}")
+            lines.append(f"Note ({_plural(count, 'message')}): {note}")
         return lines
 
     def split_text(self) -> str:

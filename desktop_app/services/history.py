@@ -529,6 +529,7 @@ class ActivityEvent:
         evidence: why Duet read it so (the matched keyword or an explanation).
         decision: for a ``review``: None until the owner decides, then
             :data:`TREAT_AS_OPT_OUT` or :data:`NOT_AN_OPT_OUT`.
+        channel: ``sms`` for a text, ``email`` for a mail from the mailbox.
     """
 
     id: int
@@ -540,6 +541,7 @@ class ActivityEvent:
     body: str
     evidence: str
     decision: str | None = None
+    channel: str = "sms"
 
     def to_json(self) -> dict[str, Any]:
         """Return the event as a dict."""
@@ -586,12 +588,7 @@ def list_activity(
         event_id, kind, created_at, contact_id, body, data, contact, phone, decided = (
             row
         )
-        try:
-            extra = json.loads(data or "{}")
-        except ValueError:
-            extra = {}
-        if not isinstance(extra, dict):
-            extra = {}
+        extra = _event_data(data)
         evidence = str(extra.get("explanation") or extra.get("matched") or "")
         found.append(
             ActivityEvent(
@@ -604,6 +601,7 @@ def list_activity(
                 str(body or ""),
                 evidence,
                 decided,
+                "email" if extra.get("channel") == "email" else "sms",
             )
         )
     return found
@@ -614,10 +612,11 @@ def decide_review(
 ) -> None:
     """Record the owner's decision on a reply flagged for review.
 
-    "Treat as opt-out" records an SMS opt-out in the consent ledger (with the
-    reply and the owner's note as evidence) and an ``opt_out`` event tied to the
-    same message, so reports count it; "Not an opt-out" changes nothing but the
-    record that it was decided.
+    "Treat as opt-out" records an opt-out of the channel the reply came by (an SMS
+    reply: SMS; a mail: email) in the consent ledger, with the reply and the
+    owner's note as evidence, and an ``opt_out`` event tied to the same message,
+    so reports count it; "Not an opt-out" changes nothing but the record that it
+    was decided.
 
     Args:
         db: the database.
@@ -633,12 +632,14 @@ def decide_review(
     from desktop_app.storage import messages as message_store
 
     row = db.execute(
-        "SELECT contact_id, message_id, body FROM events WHERE id = ? AND kind = ?",
+        "SELECT contact_id, message_id, body, data FROM events"
+        " WHERE id = ? AND kind = ?",
         [event_id, "review"],
     ).fetchone()
     if row is None:
         raise ValidationError(f"There is no reply to review with number {event_id}.")
-    contact_id, message_id, body = row
+    contact_id, message_id, body, data = row
+    channel = "email" if _event_data(data).get("channel") == "email" else "sms"
     if opt_out and contact_id is None:
         raise ValidationError(
             "This reply came from a number no contact has, so there is nobody to "
@@ -649,7 +650,7 @@ def decide_review(
     if opt_out:
         evidence = f"reply {json.dumps(body or '', ensure_ascii=False)} read as STOP"
         consent_store.set_consent_manually(
-            db, contact_id, "sms", "opted_out", f"{evidence}. {note}".strip()
+            db, contact_id, channel, "opted_out", f"{evidence}. {note}".strip()
         )
         message_store.add_event(
             db,
@@ -657,7 +658,12 @@ def decide_review(
             contact_id=contact_id,
             message_id=message_id,
             body=body or "",
-            data={"source": "review", "review_event_id": event_id, "note": note},
+            data={
+                "source": "review",
+                "review_event_id": event_id,
+                "note": note,
+                "channel": channel,
+            },
         )
     message_store.add_event(
         db,
@@ -667,3 +673,12 @@ def decide_review(
         data={"review_event_id": event_id, "decision": decision, "note": note},
     )
     logger.debug("review %d decided: %s", event_id, decision)
+
+
+def _event_data(data: str | None) -> dict[str, Any]:
+    """Return an event's ``data`` JSON as a dict ({} when missing or unreadable)."""
+    try:
+        extra = json.loads(data or "{}")
+    except ValueError:
+        return {}
+    return extra if isinstance(extra, dict) else {}

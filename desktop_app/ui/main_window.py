@@ -49,6 +49,7 @@ VIEW_NAMES = (
     "templates",
     "compose",
     "history",
+    "replies",
     "automation",
     "reports",
     "settings",
@@ -58,6 +59,7 @@ VIEW_MODULES = {
     "templates": "desktop_app.ui.templates.templates_view",
     "compose": "desktop_app.ui.compose.compose_view",
     "history": "desktop_app.ui.history.history_view",
+    "replies": "desktop_app.ui.activity.activity_view",
     "automation": "desktop_app.ui.automation.automation_view",
     "reports": "desktop_app.ui.reports.reports_view",
     "settings": "desktop_app.ui.settings.settings_view",
@@ -72,15 +74,22 @@ SKIP_FIRST_RUN_ENV = "DUET_SKIP_FIRST_RUN"
 TITLE_SEPARATOR = " — "
 
 
-def view_title(name: str) -> str:
-    """Return the side-bar label of the page ``name``."""
+def view_title(name: str, waiting: int = 0) -> str:
+    """Return the side-bar label of the page ``name``.
+
+    ``waiting`` is the number of replies that wait for the owner's decision; the
+    Replies page shows it as a badge ("Replies (2)").
+    """
     if name == "automation":
         return messages.VIEW_TITLES.get(name, automation_texts.VIEW_TITLE)
-    return messages.VIEW_TITLES[name]
+    title = messages.VIEW_TITLES[name]
+    if name == "replies" and waiting:
+        return messages.REPLIES_BADGE.format(title=title, count=waiting)
+    return title
 
 
 class MainWindow(QMainWindow):
-    """The one window: pages chosen from a side bar (Ctrl+1 … Ctrl+7).
+    """The one window: pages chosen from a side bar (Ctrl+1 … Ctrl+8).
 
     Signals:
         first_painted(): the window painted itself for the first time.
@@ -123,6 +132,7 @@ class MainWindow(QMainWindow):
         self._start_after_paint = start_after_paint
         self._preload = preload_views
         self.mode = OUTBOX_MODE
+        self.replies_waiting = 0
         self.views: dict[str, QWidget] = {}
         self.first_run_guide: QWidget | None = None
         self.background_jobs: BackgroundJobs | None = None
@@ -219,6 +229,7 @@ class MainWindow(QMainWindow):
             return False
         self._started = True
         self.update_title()
+        self.update_replies_badge()
         self._show_row(self.sidebar.currentRow())
         logger.debug("window ready")
         self.ready.emit()
@@ -242,6 +253,30 @@ class MainWindow(QMainWindow):
         name = settings.get_setting(self.database, "shop.name").strip()
         title = messages.APP_TITLE
         self.setWindowTitle(f"{title}{TITLE_SEPARATOR}{name}" if name else title)
+
+    def update_replies_badge(self) -> int:
+        """Count the replies waiting for a decision and show it in the side bar.
+
+        Returns:
+            How many replies wait for the owner's decision.
+        """
+        from desktop_app.ui.activity.waiting import replies_waiting
+
+        count = replies_waiting(self.database)
+        self.replies_waiting = count
+        row = VIEW_NAMES.index("replies")
+        item = self.sidebar.item(row)
+        item.setText(view_title("replies", count))
+        tip = ""
+        if count:
+            tip = (
+                messages.REPLIES_WAITING_TIP_ONE
+                if count == 1
+                else messages.REPLIES_WAITING_TIP.format(count=count)
+            )
+        item.setToolTip(f"{tip}{view_title('replies')} (Ctrl+{row + 1})")
+        logger.debug("replies waiting for a decision: %d", count)
+        return count
 
     def is_built(self, name: str) -> bool:
         """Return True once the page ``name`` was built."""
@@ -273,6 +308,11 @@ class MainWindow(QMainWindow):
     def history_view(self) -> Any:
         """The History page (built on first use)."""
         return self.view("history")
+
+    @property
+    def replies_view(self) -> Any:
+        """The Replies page (built on first use)."""
+        return self.view("replies")
 
     @property
     def automation_view(self) -> Any:
@@ -317,6 +357,12 @@ class MainWindow(QMainWindow):
             from desktop_app.ui.history.history_view import HistoryView
 
             widget = HistoryView(db)
+        elif name == "replies":
+            from desktop_app.ui.activity.activity_view import ActivityView
+
+            widget = ActivityView(db, data_dir)
+            widget.decided.connect(self._on_replies_view_decided)
+            widget.checked.connect(self._on_replies_view_checked)
         elif name == "automation":
             from desktop_app.ui.automation.automation_view import AutomationView
 
@@ -405,6 +451,7 @@ class MainWindow(QMainWindow):
                 self._drop_views()
                 self._show_row(VIEW_NAMES.index(view_name))
                 self.update_title()
+                self.update_replies_badge()
         finally:
             if self.background_jobs is not None:
                 self.background_jobs.resume()
@@ -563,7 +610,7 @@ class MainWindow(QMainWindow):
         was_built = name in self.views
         widget = self.view(name)
         self.stack.setCurrentWidget(widget)
-        if was_built and name in ("history", "compose", "automation"):
+        if was_built and name in ("history", "replies", "compose", "automation"):
             widget.refresh()  # type: ignore[attr-defined]
         logger.debug("view shown: %s", name)
 
@@ -572,7 +619,7 @@ class MainWindow(QMainWindow):
         self._show_row(row)
 
     def _add_shortcuts(self) -> None:
-        """Ctrl+1 … Ctrl+7 for the pages (after the first paint: setting a shortcut
+        """Ctrl+1 … Ctrl+8 for the pages (after the first paint: setting a shortcut
         builds PySide6's ``Qt`` enums, ~20 ms)."""
         if self.actions():
             return
@@ -644,15 +691,28 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_settings_view_mailbox_checked(self, _report: object) -> None:
-        self.refresh_views("contacts", "history")
+        self.refresh_views("contacts", "history", "replies")
+        self.update_replies_badge()
+
+    @Slot(int, str)
+    def _on_replies_view_decided(self, _event_id: int, _decision: str) -> None:
+        self.update_replies_badge()
+        self.refresh_views("contacts", "history", "reports")
+
+    @Slot(object)
+    def _on_replies_view_checked(self, _report: object) -> None:
+        self.update_replies_badge()
+        self.refresh_views("contacts", "history", "reports")
 
     @Slot(object)
     def _on_background_jobs_ran(self, _report: object) -> None:
-        self.refresh_views("history", "reports", "contacts", "automation")
+        self.refresh_views("history", "replies", "reports", "contacts", "automation")
+        self.update_replies_badge()
 
     @Slot()
     def _on_startup_work_finished(self) -> None:
-        self.refresh_views("history", "reports", "contacts", "automation")
+        self.refresh_views("history", "replies", "reports", "contacts", "automation")
+        self.update_replies_badge()
         if self.background_jobs is not None:
             self.background_jobs.start()
 

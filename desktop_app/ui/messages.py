@@ -19,9 +19,14 @@ VIEW_TITLES = {
     "templates": "Templates",
     "compose": "Compose",
     "history": "History",
+    "replies": "Replies",
     "reports": "Reports",
     "settings": "Settings",
 }
+
+REPLIES_BADGE = "{title} ({count})"
+REPLIES_WAITING_TIP = "{count} replies wait for your decision. "
+REPLIES_WAITING_TIP_ONE = "1 reply waits for your decision. "
 
 # Contacts
 CONTACTS_FILTER_PLACEHOLDER = "Search by name, phone, email or tag"

@@ -239,7 +239,7 @@ def test_test_mode_note_is_visible_in_the_summary() -> None:
     text = plan.summary_text()
     assert "Test mode: messages go to the local outbox only." in text
     assert (
-        "Note for 1: test mode: would be skipped for no SMS consent when sending "
+        "Note (1 message): test mode: would be skipped for no SMS consent when sending "
         "for real" in text
     )
     assert plan.to_json()["test_mode"] is True
@@ -251,7 +251,7 @@ def test_email_with_unknown_consent_is_allowed_with_a_can_spam_note() -> None:
     assert _by(plan, 1, "email").action == "send"
     assert "CAN-SPAM" in (_by(plan, 1, "email").note or "")
     assert _by(plan, 2, "email").note is None
-    assert "Note for 1: email consent unknown: allowed" in plan.summary_text()
+    assert "Note (1 message): email consent unknown: allowed" in plan.summary_text()
 
 
 def test_transactional_messages_are_marked_and_summarised() -> None:

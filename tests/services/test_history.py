@@ -282,3 +282,27 @@ def test_activity_lists_events_and_records_review_decisions(
     assert decided == {review: "opt_out", stranger: "not_opt_out"}
     opt_outs = history.list_activity(db, kinds=("opt_out",))
     assert [(e.contact_id, e.body) for e in opt_outs] == [(2, "no more please")]
+
+
+def test_an_email_reply_treated_as_opt_out_unsubscribes_email_only(
+    db: sqlite_utils.Database,
+) -> None:
+    from desktop_app.storage import consent
+
+    set_up_shop(db, contacts=1)
+    consent.record_consent(db, 1, "sms", "opted_in", source="manual", evidence="t")
+    event_id = messages.add_event(
+        db,
+        "review",
+        contact_id=1,
+        body="please stop all this",
+        data={"channel": "email", "from": "test1@example.com"},
+    )
+
+    (listed,) = history.list_activity(db, undecided_only=True)
+    history.decide_review(db, listed.id, opt_out=True, note="asked by mail")
+
+    assert (listed.id, listed.channel) == (event_id, "email")
+    assert consent.current_consent(db, 1, "email") == "opted_out"
+    assert consent.current_consent(db, 1, "sms") == "opted_in"
+    assert history.list_activity(db, undecided_only=True) == []

@@ -7,9 +7,16 @@ import sqlite_utils
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from desktop_app.core.planning import (
+    HOLD,
+    HOLD_QUIET_HOURS,
+    PlannedMessage,
+    SendPlan,
+)
 from desktop_app.providers.outbox import outbox_senders
 from desktop_app.services import importing
-from desktop_app.storage import templates
+from desktop_app.storage import consent, templates
+from desktop_app.ui.compose import plan_groups
 from desktop_app.ui.compose.compose_view import ComposeView
 from tests.ui.conftest import CSV_HEADER
 
@@ -42,13 +49,11 @@ def test_review_lists_notices_and_skipped_reasons(qtbot, shop_db, data_dir):
     with qtbot.waitSignal(view.plan_reviewed):
         qtbot.mouseClick(view.review_button, Qt.MouseButton.LeftButton)
 
-    notices = [view.notice_list.item(i).text() for i in range(view.notice_list.count())]
-    assert view.notice_list.isVisible()
-    assert any("Reply STOP to opt out" in line for line in notices)
+    lines = view.group_titles()
+    assert view.plan_panel.rows[0].isVisible()
+    assert any("Reply STOP to opt out" in line for line in lines)
     assert "Test mode" in view.plan_label.text()
-    skipped = [
-        view.skipped_list.item(i).text() for i in range(view.skipped_list.count())
-    ]
+    skipped = [line for line in lines if line.startswith("Not sent")]
     assert skipped == ["Not sent (1): no phone number"]
     assert view.send_button.isEnabled()
 
@@ -198,8 +203,8 @@ def test_review_says_emails_wait_for_the_address_and_leads_to_it(
 
     assert "will wait until the shop's postal address is set" in view.plan_label.text()
     assert view.address_button.isVisible()
-    notices = [view.notice_list.item(i).text() for i in range(view.notice_list.count())]
-    assert any("emails wait: the shop's postal address" in line for line in notices)
+    notices = view.group_titles()
+    assert any("waiting for the shop's postal address" in line for line in notices)
 
     qtbot.mouseClick(view.address_button, Qt.MouseButton.LeftButton)
 
@@ -214,3 +219,114 @@ def test_review_says_emails_wait_for_the_address_and_leads_to_it(
         qtbot.mouseClick(view.review_button, Qt.MouseButton.LeftButton)
     assert not view.address_button.isVisible()
     assert "postal address" not in view.plan_label.text()
+
+
+def ids_by_name(db: sqlite_utils.Database) -> dict[str, int]:
+    return dict(db.execute("SELECT first_name, id FROM contacts").fetchall())
+
+
+def test_who_names_the_customers_of_each_review_line(qtbot, shop_db, data_dir):
+    ids = ids_by_name(shop_db)
+    consent.set_consent_manually(shop_db, ids["Ann"], "sms", "opted_out", "asked")
+    consent.set_consent_manually(shop_db, ids["Bob"], "sms", "opted_out", "asked")
+    view = make_view(qtbot, shop_db, data_dir)
+    view.select("Order ready", tag="vip")
+
+    assert view.review()
+
+    titles = view.group_titles()
+    opted = titles.index("Not sent (2): opted out of SMS")
+    assert view.group_members(opted) == ["Ann Lee (SMS)", "Bob Stone (SMS)"]
+    assert view.group_members(titles.index("Not sent (1): no phone number")) == [
+        "Eve Ray (SMS)"
+    ]
+    row = view.plan_panel.rows[opted]
+    assert not row.members_shown()
+
+    qtbot.mouseClick(row.who_button, Qt.MouseButton.LeftButton)
+
+    assert row.members_shown()
+    assert row.names.text() == "Ann Lee (SMS)\nBob Stone (SMS)"
+    assert row.who_button.text() == "Hide"
+
+
+def test_notes_name_their_count_in_plain_words(qtbot, shop_db, data_dir):
+    view = make_view(qtbot, shop_db, data_dir)
+    view.select("Order ready", tag="vip")
+
+    assert view.review()
+
+    notes = [line for line in view.group_titles() if line.startswith("Note (")]
+    assert notes
+    assert all("Note for" not in line for line in view.group_titles())
+    first = view.group_titles().index(notes[0])
+    assert len(view.group_members(first)) == int(notes[0].split("(")[1].split()[0])
+
+
+def test_preview_shows_what_the_plan_decided_for_the_customer(qtbot, shop_db, data_dir):
+    ids = ids_by_name(shop_db)
+    consent.set_consent_manually(shop_db, ids["Ann"], "sms", "opted_out", "asked")
+    consent.set_consent_manually(shop_db, ids["Ann"], "email", "opted_out", "asked")
+    view = make_view(qtbot, shop_db, data_dir)
+    view.select("Order ready", tag="vip")
+    view.contact_combo.setCurrentIndex(view.contact_combo.findText("Ann Lee"))
+    assert not view.preview.sms_decision.isVisible()
+
+    assert view.review()
+
+    assert view.preview.sms_decision.isVisible()
+    assert view.preview.sms_decision.text() == "Not sent: opted out of SMS"
+    assert view.preview.email_decision.text() == "Not sent: unsubscribed from email"
+    assert view.preview.sms_decision.objectName() == "errorLabel"
+
+    view.contact_combo.setCurrentIndex(view.contact_combo.findText("Bob Stone"))
+
+    assert view.preview.sms_decision.text().startswith("Will be sent.")
+    assert view.preview.email_decision.text().startswith("Will be sent.")
+
+    view.select("Order ready", tag="newsletter")  # a new audience forgets the plan
+
+    assert not view.preview.sms_decision.isVisible()
+
+
+def test_the_live_breakdown_gives_way_to_the_plan_cost(qtbot, shop_db, data_dir):
+    view = make_view(qtbot, shop_db, data_dir)
+    view.select("Order ready", tag="vip")
+    qtbot.waitUntil(lambda: "Total:" in view.breakdown_label.text())
+    assert view.breakdown_label.text().startswith("Before review, every customer")
+
+    assert view.review()
+
+    assert not view.breakdown_label.isVisible()
+    assert "Estimated cost of the SMS that go out" in view.plan_label.text()
+
+    view.select("Order ready", tag="newsletter")
+
+    assert view.breakdown_label.isVisible()
+
+
+def test_review_lines_read_well_for_one_customer():
+    plan = SendPlan("Promo", 1, {}, 0.0079)
+    plan.messages = [
+        PlannedMessage(1, "sms", "+12125550101", "Hi", segments=1, stop_added=True),
+        PlannedMessage(1, "email", "ann@example.com", "Hi", note="consent unknown"),
+        PlannedMessage(
+            2, "sms", "+12125550102", "Hi", action=HOLD, hold_kind=HOLD_QUIET_HOURS,
+            reason="held until 08:00 CST, Florida rule",
+        ),
+    ]  # fmt: skip
+
+    titles = [group.title for group in plan_groups.notice_groups(plan)]
+
+    assert titles[0].startswith("Held for quiet hours (1 SMS)")
+    assert titles[1].startswith("“Reply STOP to opt out” added (1 SMS)")
+    assert titles[2] == "Note (1 message): consent unknown"
+    held = plan_groups.notice_groups(plan)[0]
+    assert plan_groups.member_text("Bob Stone", held.members[0], detail=True) == (
+        "Bob Stone (SMS): held until 08:00 CST, Florida rule"
+    )
+    assert plan_groups.decision_text(held.members[0]) == (
+        "Waits: held until 08:00 CST, Florida rule"
+    )
+    email = plan.messages[1]
+    assert plan_groups.decision_text(email) == "Will be sent. Note: consent unknown"

@@ -1,7 +1,8 @@
-"""The Activity page: what customers did, and the replies the owner must decide on.
+"""The Replies page: what customers did, and the replies the owner must decide on.
 
-It lists replies, opt-outs (with the words that caused them), HELP requests and
-replies flagged for review ("please don't text me"), newest first. For a flagged
+It lists replies (by text, or by email from the mailbox check), opt-outs (with the
+words that caused them), HELP requests and replies flagged for review ("please don't
+text me"), newest first. For a flagged
 reply the owner chooses "Treat as opt-out" or "Not an opt-out"; Duet never guesses.
 "Check for replies now" runs one Twilio sync on a background thread with its own
 database connection; in test mode it says there is nothing to check.
@@ -34,6 +35,7 @@ from desktop_app.services.history import ActivityEvent
 from desktop_app.storage import settings
 from desktop_app.ui import feedback, tasks
 from desktop_app.ui.activity import texts
+from desktop_app.ui.activity.waiting import replies_waiting
 from desktop_app.ui.history.history_table_model import local_time
 from desktop_app.ui.history.worker_db import database_file, worker_connection
 from desktop_app.ui.tasks import TaskContext
@@ -41,6 +43,20 @@ from desktop_app.ui.tasks import TaskContext
 logger = logging.getLogger(__name__)
 
 TEST_MODE_RESULT = "test mode"
+MAX_ROW_LINES = 3
+
+
+def channel_of(event: ActivityEvent) -> str:
+    """Return ``email`` for a mail from the mailbox, else ``sms``."""
+    return event.channel
+
+
+def kind_label(event: ActivityEvent) -> str:
+    """Return the "What" cell: the kind of event and, for email, the channel."""
+    label = texts.KIND_LABELS.get(event.kind, event.kind)
+    if channel_of(event) == "email":
+        return texts.BY_EMAIL.format(label=label)
+    return label
 
 
 def check_for_replies(data_dir: Path, database: Path) -> Any:
@@ -94,18 +110,30 @@ class ActivityView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
-        self.table.setWordWrap(False)
+        # Their words and Duet's reading wrap; the short columns fit their text.
+        self.table.setWordWrap(True)
         self.table.setAlternatingRowColors(True)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
-        for column, width in enumerate((128, 120, 124, 0, 130, 140)):
-            if width:
-                header.resizeSection(column, width)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        fit = QHeaderView.ResizeMode.ResizeToContents
+        for column in (0, 1):
+            header.setSectionResizeMode(column, fit)
+        for column in (3, 4):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((2, 112), (5, 112)):
+            header.resizeSection(column, width)
         self.opt_out_button = QPushButton(texts.TREAT_AS_OPT_OUT)
         self.not_opt_out_button = QPushButton(texts.NOT_AN_OPT_OUT)
         self.count_label = QLabel()
         self.count_label.setObjectName("mutedLabel")
+        self.count_label.setWordWrap(True)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)
+        self.detail.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self.waiting = 0
 
         top = QHBoxLayout()
         top.addWidget(self.filter_combo)
@@ -119,6 +147,7 @@ class ActivityView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.hint)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.detail)
         layout.addLayout(decide)
 
         self.filter_combo.currentIndexChanged.connect(self._on_filter_combo_changed)
@@ -126,10 +155,12 @@ class ActivityView(QWidget):
         self.opt_out_button.clicked.connect(self._on_opt_out_button_clicked)
         self.not_opt_out_button.clicked.connect(self._on_not_opt_out_button_clicked)
         self.table.itemSelectionChanged.connect(self._update_buttons)
+        header.sectionResized.connect(self._on_header_section_resized)
         self.refresh()
 
     def refresh(self) -> None:
-        """Read the events again."""
+        """Read the events again, keeping the selected one selected."""
+        chosen = self.selected_event()
         key = self.filter_combo.currentData()
         if key == "decide":
             self.events = history.list_activity(self._db, undecided_only=True)
@@ -149,7 +180,7 @@ class ActivityView(QWidget):
             cells = (
                 local_time(event.at, zone),
                 who,
-                texts.KIND_LABELS.get(event.kind, event.kind),
+                kind_label(event),
                 event.body,
                 event.evidence,
                 decision,
@@ -157,12 +188,32 @@ class ActivityView(QWidget):
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
+                if _needs_decision(event):
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
                 self.table.setItem(row, column, item)
-        count = len(self.events)
-        self.count_label.setText(
-            texts.COUNT.format(count=count) if count else texts.EMPTY
-        )
+        self._fit_rows()
+        self._show_counts(key)
+        if chosen is not None:
+            self.select_event(chosen.id)
         self._update_buttons()
+
+    def select_event(self, event_id: int) -> bool:
+        """Select the row of the event ``event_id``; False when it is not listed."""
+        for row, event in enumerate(self.events):
+            if event.id == event_id:
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def select_next_waiting(self) -> bool:
+        """Select the newest reply that waits for a decision; False when none."""
+        for row, event in enumerate(self.events):
+            if _needs_decision(event):
+                self.table.selectRow(row)
+                return True
+        return False
 
     def selected_event(self) -> ActivityEvent | None:
         """Return the event on the selected row, if any."""
@@ -179,9 +230,16 @@ class ActivityView(QWidget):
             feedback.report_error(self, texts.DECIDE_FAILED_TITLE, error)
             return False
         name = event.contact or event.sender
-        text = texts.DECIDED_OPT_OUT if opt_out else texts.DECIDED_NOT
+        if not opt_out:
+            text = texts.DECIDED_NOT
+        elif channel_of(event) == "email":
+            text = texts.DECIDED_OPT_OUT_EMAIL
+        else:
+            text = texts.DECIDED_OPT_OUT
         feedback.status(self, text.format(name=name))
+        self.table.clearSelection()
         self.refresh()
+        self.select_next_waiting()
         self.decided.emit(event.id, "opt_out" if opt_out else "not_opt_out")
         return True
 
@@ -220,11 +278,53 @@ class ActivityView(QWidget):
         self._check_task = None
         feedback.report_error(self, texts.CHECK_FAILED_TITLE, error)
 
+    def _fit_rows(self) -> None:
+        """Rows as tall as their wrapped words, at most a few lines (the line
+        under the table shows the selected reply in full)."""
+        self.table.resizeRowsToContents()
+        tallest = self.fontMetrics().lineSpacing() * MAX_ROW_LINES + 8
+        for row in range(self.table.rowCount()):
+            if self.table.rowHeight(row) > tallest:
+                self.table.setRowHeight(row, tallest)
+
+    def _show_counts(self, key: str | None) -> None:
+        self.waiting = replies_waiting(self._db)
+        if self.waiting == 1:
+            self.hint.setText(texts.WAITING_HINT_ONE)
+        elif self.waiting:
+            self.hint.setText(texts.WAITING_HINT.format(count=self.waiting))
+        else:
+            self.hint.setText(texts.REVIEW_HINT)
+        self.hint.setObjectName("" if self.waiting else "mutedLabel")
+        self.hint.style().unpolish(self.hint)
+        self.hint.style().polish(self.hint)
+        count = len(self.events)
+        if count == 1:
+            self.count_label.setText(texts.COUNT_ONE)
+        elif count:
+            self.count_label.setText(texts.COUNT.format(count=count))
+        elif key == "decide":
+            self.count_label.setText(texts.NONE_WAITING)
+        else:
+            self.count_label.setText(texts.EMPTY)
+
     def _update_buttons(self) -> None:
         event = self.selected_event()
-        can_decide = event is not None and event.kind == "review" and not event.decision
+        can_decide = event is not None and _needs_decision(event)
         self.opt_out_button.setEnabled(can_decide)
         self.not_opt_out_button.setEnabled(can_decide)
+        if event is None:
+            self.detail.setText(texts.CHOOSE_ONE if self.waiting else "")
+            return
+        who = event.contact or texts.UNKNOWN_SENDER.format(sender=event.sender)
+        self.detail.setText(
+            texts.DETAIL.format(
+                words=event.body,
+                who=who,
+                what=kind_label(event),
+                reading=event.evidence or "-",
+            )
+        )
 
     def _zone(self) -> ZoneInfo | None:
         name = settings.get_settings(self._db).get("shop.timezone", "")
@@ -232,6 +332,10 @@ class ActivityView(QWidget):
             return ZoneInfo(name) if name else None
         except (ZoneInfoNotFoundError, ValueError):
             return None
+
+    @Slot(int, int, int)
+    def _on_header_section_resized(self, _column: int, _old: int, _new: int) -> None:
+        self._fit_rows()  # wrapped words need another height
 
     @Slot(int)
     def _on_filter_combo_changed(self, _index: int) -> None:
@@ -252,3 +356,7 @@ class ActivityView(QWidget):
         event = self.selected_event()
         if event is not None:
             self.decide(event, opt_out=False)
+
+
+def _needs_decision(event: ActivityEvent) -> bool:
+    return event.kind == "review" and not event.decision

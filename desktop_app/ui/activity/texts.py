@@ -1,6 +1,6 @@
 """The words the Activity page shows."""
 
-TITLE = "Activity"
+TITLE = "Replies"
 FILTERS = (
     (None, "Everything"),
     ("decide", "Needs your decision"),
@@ -23,6 +23,7 @@ DECISIONS = {
     "opt_out": "Treated as opt-out",
     "not_opt_out": "Not an opt-out",
 }
+BY_EMAIL = "{label} (email)"
 UNKNOWN_SENDER = "unknown number {sender}"
 CHECK_NOW = "Check for replies now"
 CHECKING = "Checking Twilio for replies and delivery reports…"
@@ -34,12 +35,27 @@ CHECK_FAILED_TITLE = "Checking for replies did not work"
 TREAT_AS_OPT_OUT = "Treat as opt-out"
 NOT_AN_OPT_OUT = "Not an opt-out"
 REVIEW_HINT = (
-    "Some replies may mean “stop” without the keyword, such as “please don't text "
-    "me”. Duet does not decide for you: don't stop the sale on a guess. Choose a "
-    "reply, then decide."
+    "Some replies may mean “stop” without the keyword (“please don't text me”); "
+    "others only mention it (“don't stop the sale!”). Duet does not guess: such "
+    "replies wait here, in bold, for your decision."
 )
 DECIDED_OPT_OUT = "{name} will get no more texts (opt-out recorded with their reply)."
+DECIDED_OPT_OUT_EMAIL = (
+    "{name} will get no more emails (unsubscribe recorded with their mail)."
+)
 DECIDED_NOT = "Kept {name} subscribed; the reply stays on record."
 DECIDE_FAILED_TITLE = "That did not work"
 EMPTY = "Nothing yet: replies and opt-outs appear here after a check for replies."
 COUNT = "{count} events"
+COUNT_ONE = "1 event"
+NONE_WAITING = "No reply waits for your decision."
+WAITING_HINT_ONE = (
+    "1 reply may mean “stop” without the keyword (in bold below). Duet does not "
+    "guess: choose it, read it, then decide."
+)
+WAITING_HINT = (
+    "{count} replies may mean “stop” without the keyword (in bold below). Duet does "
+    "not guess: choose one, read it, then decide."
+)
+CHOOSE_ONE = "Choose a reply in bold to read it in full and decide."
+DETAIL = "{who} wrote: “{words}”. {what}; Duet's reading: {reading}"

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QPushButton,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +28,9 @@ from desktop_app.errors import KnownError
 from desktop_app.providers.base import Senders
 from desktop_app.storage import contacts, settings, templates
 from desktop_app.ui import feedback, messages
+from desktop_app.ui.compose import plan_groups
 from desktop_app.ui.compose.breakdown import BreakdownRunner, breakdown_text
+from desktop_app.ui.compose.plan_panel import PlanPanel
 from desktop_app.ui.compose.preview import PairPreview
 from desktop_app.ui.tasks import Task, TaskContext, run_in_background
 from desktop_app.ui.widgets.progress_panel import ProgressPanel
@@ -38,7 +40,15 @@ logger = logging.getLogger(__name__)
 PREVIEW_CONTACTS = 200
 SEND_TIP = "Send the reviewed messages (Ctrl+Return)"
 TEST_MODE_NOTE = "Test mode: messages go to the local test outbox only."
-BREAKDOWN_TITLE = "Cost per customer: "
+BREAKDOWN_TITLE = "Before review, every customer with a phone number: "
+PLAN_SENDS = "{sms:,} SMS and {emails:,} emails will be sent now."
+PLAN_COST = (
+    "Estimated cost of the SMS that go out: ${cost:,.2f} ({segments:,} segments, "
+    "at most {worst} per message). Skipped customers cost nothing."
+)
+MORE_MEMBERS = "… and {count:,} more"
+GROUP_MEMBERS_SHOWN = 100
+DECISION_STYLES = {"send": "ok", "hold": "warning", "skip": "error"}
 AB_CHECK = "A/B test: split customers between text A and text B"
 AB_TIP_OFF = "Add an SMS variant B to the template (Templates page) to run an A/B test."
 AB_TIP_ON = "Each customer gets text A or text B at random; Results compares them."
@@ -100,19 +110,10 @@ class ComposeView(QWidget):
         self.plan_label = QLabel(messages.COMPOSE_REVIEW_FIRST)
         self.plan_label.setObjectName("planLabel")
         self.plan_label.setWordWrap(True)
-        self.skipped_list = QListWidget()
-        self.skipped_list.setMaximumHeight(84)
-        self.skipped_list.setWordWrap(True)
-        self.skipped_list.setVisible(False)
         self.progress = ProgressPanel()
 
         self.address_button = QPushButton(SET_ADDRESS)
         self.address_button.setVisible(False)
-        self.notice_list = QListWidget()
-        self.notice_list.setObjectName("noticeList")
-        self.notice_list.setWordWrap(True)
-        self.notice_list.setMaximumHeight(84)
-        self.notice_list.setVisible(False)
         self.breakdown_label = QLabel()
         self.breakdown_label.setObjectName("mutedLabel")
         self.breakdown_label.setWordWrap(True)
@@ -313,18 +314,18 @@ class ComposeView(QWidget):
         ab_row.addWidget(self.ab_check)
         ab_row.addStretch(1)
 
-        review_box = QGroupBox("Review before sending")
-        review_layout = QVBoxLayout(review_box)
-        review_layout.setSpacing(4)
-        review_layout.addWidget(self.breakdown_label)
+        header = QWidget()
+        header_layout = QVBoxLayout(header)
+        header_layout.setContentsMargins(0, 0, 0, 0)
+        header_layout.addWidget(self.breakdown_label)
         plan_row = QHBoxLayout()
         plan_row.addWidget(self.plan_label, 1)
         plan_row.addWidget(self.address_button, 0, Qt.AlignmentFlag.AlignTop)
-        review_layout.addLayout(plan_row)
-        lists = QHBoxLayout()
-        lists.addWidget(self.notice_list, 1)
-        lists.addWidget(self.skipped_list, 1)
-        review_layout.addLayout(lists)
+        header_layout.addLayout(plan_row)
+        self.plan_panel = PlanPanel(header)
+        review_box = QGroupBox("Review before sending")
+        review_layout = QVBoxLayout(review_box)
+        review_layout.addWidget(self.plan_panel)
 
         preview_top = QHBoxLayout()
         preview_top.addWidget(QLabel(messages.COMPOSE_PREVIEW_CONTACT))
@@ -336,20 +337,30 @@ class ComposeView(QWidget):
         preview_layout.addLayout(preview_top)
         preview_layout.addWidget(self.preview, 1)
 
+        # The owner can give the review or the preview more room.
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(review_box)
+        self.splitter.addWidget(preview_box)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self._splitter_placed = False
+
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addLayout(ab_row)
-        layout.addWidget(review_box)
         layout.addWidget(self.progress)
-        layout.addWidget(preview_box, 1)
+        layout.addWidget(self.splitter, 1)
 
     def _show_plan(self, plan: Any) -> None:
         sends = plan.to_send
         lines = [
-            f"{sends['sms']:,} SMS and {sends['email']:,} emails will be sent.",
-            f"SMS segments: {plan.total_segments:,} (at most "
-            f"{plan.worst_case_segments} per message) · estimated cost "
-            f"${plan.estimated_cost:,.2f}",
+            PLAN_SENDS.format(sms=sends["sms"], emails=sends["email"]),
+            PLAN_COST.format(
+                cost=plan.estimated_cost,
+                segments=plan.total_segments,
+                worst=plan.worst_case_segments,
+            ),
         ]
         if plan.variants:
             lines.append(plan.split_text())
@@ -360,25 +371,57 @@ class ComposeView(QWidget):
             lines.append(ADDRESS_WAIT.format(count=waiting))
         self.plan_label.setText("\n".join(lines))
         self.address_button.setVisible(bool(waiting))
-        self.notice_list.clear()
-        notices = plan.notice_lines()
-        for line in notices:
-            self.notice_list.addItem(line)
-        self.notice_list.setVisible(bool(notices))
-        self.skipped_list.clear()
-        for reason, count in plan.skipped.items():
-            self.skipped_list.addItem(f"Not sent ({count:,}): {reason}")
-        self.skipped_list.setVisible(bool(plan.skipped))
+        self.breakdown_label.setVisible(False)  # the plan's own cost replaces it
+        self._fill_groups(plan)
+        self._update_preview()
+
+    def _fill_groups(self, plan: Any) -> None:
+        """One line per notice and skip reason, each with its customers' names."""
+        names: dict[int, str] = {}
+        shown = []
+        for group in plan_groups.notice_groups(plan) + plan_groups.skip_groups(plan):
+            members = []
+            for message in group.members[:GROUP_MEMBERS_SHOWN]:
+                name = names.get(message.contact_id)
+                if name is None:
+                    name = self._contact_name(message.contact_id)
+                    names[message.contact_id] = name
+                members.append(
+                    plan_groups.member_text(name, message, detail=group.detail_reason)
+                )
+            hidden = len(group.members) - GROUP_MEMBERS_SHOWN
+            if hidden > 0:
+                members.append(MORE_MEMBERS.format(count=hidden))
+            shown.append((group.title, members))
+        self.plan_panel.set_groups(shown)
+
+    def _contact_name(self, contact_id: int) -> str:
+        try:
+            contact = contacts.get_contact(self._db, contact_id)
+        except KnownError:
+            return f"#{contact_id}"
+        return (
+            contact.display_name or contact.phone or contact.email or f"#{contact_id}"
+        )
+
+    def group_titles(self) -> list[str]:
+        """Return the review's lines (notices and skip reasons), as shown."""
+        return [row.title.text() for row in self.plan_panel.rows]
+
+    def group_members(self, index: int) -> list[str]:
+        """Return the customers behind "Who?" on the review line ``index``."""
+        return list(self.plan_panel.rows[index].members)
 
     def _forget_plan(self, text: str) -> None:
+        had_plan = self._plan is not None
         self._plan = None
         self.plan_label.setText(text)
         self.address_button.setVisible(False)
-        self.skipped_list.clear()
-        self.skipped_list.setVisible(False)
-        self.notice_list.clear()
-        self.notice_list.setVisible(False)
+        self.breakdown_label.setVisible(True)
+        self.plan_panel.clear_groups()
         self.send_button.setEnabled(False)
+        if had_plan:
+            self.preview.show_decisions(None, None)
 
     def _fill_preview_contacts(self) -> None:
         chosen = self.contact_combo.currentData()
@@ -408,6 +451,20 @@ class ComposeView(QWidget):
         self.preview.show_pair(
             pair, phone=contact.phone, email=contact.email, shop=shop
         )
+        self._show_decisions(contact.id)
+
+    def _show_decisions(self, contact_id: int) -> None:
+        """Over each pane, what the reviewed plan decided for this customer."""
+        if self._plan is None:
+            self.preview.show_decisions(None, None)
+            return
+        found = plan_groups.decisions_for(self._plan, contact_id)
+        shown = []
+        for channel in ("sms", "email"):
+            message = found.get(channel)
+            style = DECISION_STYLES.get(message.action, "ok") if message else "muted"
+            shown.append((plan_groups.decision_text(message), style))
+        self.preview.show_decisions(shown[0], shown[1])
 
     def _update_breakdown(self) -> None:
         name = self.template_combo.currentData()
@@ -452,6 +509,11 @@ class ComposeView(QWidget):
         super().showEvent(event)
         if not event.spontaneous():
             self.runner.schedule()
+        if not self._splitter_placed:
+            # The review gets a bit less than half the height, whatever the window.
+            self._splitter_placed = True
+            total = max(sum(self.splitter.sizes()), 1)
+            self.splitter.setSizes([total * 9 // 20, total - total * 9 // 20])
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
@@ -511,8 +573,8 @@ class ComposeView(QWidget):
         if summary.get("stopped") == "cancelled":
             text = f"{messages.COMPOSE_CANCELLED}\n{text}"
         self.plan_label.setText(text)
-        self.skipped_list.setVisible(False)
-        self.notice_list.setVisible(False)
+        self.plan_panel.clear_groups()
+        self.preview.show_decisions(None, None)
         feedback.status(self, text)
         self.send_finished.emit(summary)
 

@@ -45,6 +45,8 @@ class PairPreview(QWidget):
         email_view: the HTML part, QR images included.
         email_text: the plain-text part.
         email_tabs: switches between the two parts.
+        sms_decision, email_decision: what a reviewed plan decided for this
+            customer on each channel (hidden until :meth:`show_decisions`).
     """
 
     def __init__(
@@ -71,6 +73,12 @@ class PairPreview(QWidget):
         self.email_tabs.setDocumentMode(True)
         self.email_tabs.addTab(self.email_view, HTML_TAB)
         self.email_tabs.addTab(self.email_text, TEXT_TAB)
+        self.sms_decision = QLabel()
+        self.email_decision = QLabel()
+        for label in (self.sms_decision, self.email_decision):
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setVisible(False)
         self._build_layout(side_by_side)
 
     def show_pair(
@@ -107,8 +115,31 @@ class PairPreview(QWidget):
         self.email_view.setHtml(pair.email_html or f"<p>{NO_EMAIL_BODY}</p>")
         self.email_text.setPlainText(pair.email_text or NO_EMAIL_BODY)
 
+    def show_decisions(
+        self, sms: tuple[str, str] | None, email: tuple[str, str] | None
+    ) -> None:
+        """Show over each pane what the reviewed plan decided, or hide the lines.
+
+        Args:
+            sms: the SMS line and its style (``ok``, ``warning``, ``error``), or
+                None to hide it.
+            email: the same for the email.
+        """
+        for label, decision in ((self.sms_decision, sms), (self.email_decision, email)):
+            if decision is None:
+                label.clear()
+                label.setVisible(False)
+                continue
+            text, style = decision
+            label.setText(text)
+            label.setObjectName(f"{style}Label")
+            label.style().unpolish(label)
+            label.style().polish(label)
+            label.setVisible(True)
+
     def show_nothing(self, note: str) -> None:
         """Empty every pane and show ``note`` in the bubble."""
+        self.show_decisions(None, None)
         self.sms_bubble.set_placeholder(note)
         self.sms_info.clear()
         for label in (self.email_from, self.email_to, self.email_subject):
@@ -150,9 +181,11 @@ class PairPreview(QWidget):
 
         sms_column = QVBoxLayout()
         sms_column.addWidget(QLabel(SMS_TITLE))
+        sms_column.addWidget(self.sms_decision)
         sms_column.addWidget(phone, 1)
         mail_column = QVBoxLayout()
         mail_column.addWidget(QLabel(EMAIL_TITLE))
+        mail_column.addWidget(self.email_decision)
         mail_column.addWidget(mail, 1)
 
         direction = (
