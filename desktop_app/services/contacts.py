@@ -4,13 +4,14 @@ Edits are checked with the same rules as an import (phones through
 ``core.phones.parse_phone`` with the ``phones.default_region`` setting, emails
 through ``core.emails``) and written in one transaction.
 
-Deleting keeps the consent record honest. A contact who opted out of a channel is
-**not deleted**: their ledger rows would go with them (``ON DELETE CASCADE``), and the
-next import of the same customer would create a fresh contact with no opt-out, so an
-export that still says "Accepts SMS Marketing: yes" would silently sign them up
-again. Such contacts are kept and reported; the owner can still remove their tags or
-edit them. Messages sent to a deleted contact stay in the history
-(``messages.contact_id`` becomes NULL).
+Deleting keeps the consent record honest. The ledger rows of a deleted contact stay
+(``consent.contact_id`` becomes NULL) with the phone or email they were about, so
+the proof of consent for messages already sent survives, and an opt-out lives on:
+a contact created later with the same number or address (an import of an export
+that still says "Accepts SMS Marketing: yes", a webhook) gets the opt-out again
+(``storage.consent.deleted_opt_outs``). Only a contact whose opt-out has no number
+or address at all to carry it is kept and reported. Messages sent to a deleted
+contact stay in the history (``messages.contact_id`` becomes NULL).
 """
 
 import json
@@ -49,7 +50,8 @@ class DeleteResult:
 
     Attributes:
         deleted: ids of the contacts removed.
-        kept: id -> why the contact was kept (it opted out of a channel).
+        kept: id -> why the contact was kept (it opted out of a channel and the
+            ledger has no phone or email to keep the opt-out for).
     """
 
     deleted: list[int] = field(default_factory=list)
@@ -294,7 +296,12 @@ def opted_out_channels(db: sqlite_utils.Database, contact_id: int) -> list[str]:
 def delete_contacts(
     db: sqlite_utils.Database, contact_ids: Iterable[int]
 ) -> DeleteResult:
-    """Delete contacts, except those who opted out of a channel (see module notes).
+    """Delete contacts; their consent rows and opt-outs stay (see module notes).
+
+    An opt-out recorded for a phone or email the contact no longer has is
+    recorded again for the current one first, so it covers both. A contact who
+    opted out of a channel for which the ledger holds no number or address is
+    kept: deleting them would forget the opt-out.
 
     Args:
         db: the open database.
@@ -304,28 +311,17 @@ def delete_contacts(
         Which contacts were deleted and which were kept, and why.
     """
     ids = [row["id"] for row in contact_store.raw_rows_by_id(db, contact_ids)]
-    opted_out = {
-        channel: consent_store.consent_map(db, ids, channel)
-        for channel in consent_store.CHANNELS
-    }
     kept: dict[int, str] = {}
-    deleted: list[int] = []
-    for contact_id in ids:
-        channels = [
-            channel
-            for channel in consent_store.CHANNELS
-            if opted_out[channel].get(contact_id) == "opted_out"
-        ]
-        if channels:
-            names = " and ".join("SMS" if c == "sms" else "email" for c in channels)
+    with db.atomic():
+        lost = consent_store.unanchored_opt_outs(db, ids)
+        for contact_id, channels in lost.items():
+            names = " and ".join(consent_store.CHANNEL_NAMES[c] for c in channels)
             kept[contact_id] = (
-                f"opted out of {names}; Duet keeps this contact so that a later "
-                "import cannot sign them up again"
+                f"opted out of {names}, and Duet has no number or address to keep "
+                "that opt-out for once the contact is gone"
             )
-        else:
-            deleted.append(contact_id)
-    if deleted:
-        with db.atomic():
+        deleted = [contact_id for contact_id in ids if contact_id not in kept]
+        if deleted:
             contact_store.delete_contact_rows(db, deleted)
     logger.info("deleted %d contacts, kept %d opted out", len(deleted), len(kept))
     return DeleteResult(deleted, kept)

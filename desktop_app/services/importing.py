@@ -465,7 +465,7 @@ def _new_row(
         "email_key": email_rules.email_key(email) if email else None,
         "emails": _json(values["emails"]),
         "tags": _json(values["tags"]),
-        "timezone": "",
+        "timezone": values.get("timezone") or "",
         "custom": _json(values["custom"]),
         "warnings": _json(values["warnings"]),
         "source_import": import_id,
@@ -493,6 +493,8 @@ def _merged_row(
     tag_keys = {tag.casefold() for tag in tags}
     tags += [tag for tag in values["tags"] if tag.casefold() not in tag_keys]
     custom = {**json.loads(before["custom"]), **values["custom"]}
+    if not before["timezone"] and values.get("timezone"):
+        row["timezone"] = values["timezone"]
     warnings = json.loads(before["warnings"])
     warnings += [w for w in values["warnings"] if w not in warnings]
 
@@ -517,20 +519,28 @@ def _merged_row(
 def _file_consent(
     records: list[merging.CheckedRecord],
 ) -> dict[str, tuple[str, int, ConsentValue]]:
-    """Return channel -> (status, row, evidence); an explicit opt-out wins."""
-    rank = {"opted_out": 3, "opted_in": 2, "unknown": 1}
+    """Return channel -> (status, row, evidence); an explicit opt-out wins.
+
+    Among cells that say nothing certain, an explicit "no" is preferred, so a
+    withdrawal of earlier consent is seen.
+    """
+    rank = {"opted_out": 3.0, "opted_in": 2.0, "unknown": 1.0}
     chosen: dict[str, tuple[str, int, ConsentValue]] = {}
     for record in records:
         for value in record.consent:
             current = chosen.get(value.channel)
-            if current is None or rank[value.status] > rank[current[0]]:
+            if current is None or _rank(rank, value) > _rank(rank, current[2]):
                 chosen[value.channel] = (value.status, record.row, value)
     return chosen
 
 
+def _rank(rank: dict[str, float], value: ConsentValue) -> float:
+    return rank[value.status] + (0.5 if value.refusal else 0.0)
+
+
 def _consent_rows(
     file_name: str,
-    contact_id: int,
+    contact: dict[str, Any],
     records: list[merging.CheckedRecord],
     current: dict[str, dict[int, str]],
     import_id: int,
@@ -538,9 +548,18 @@ def _consent_rows(
     report: ImportReport,
 ) -> list[tuple[Any, ...]]:
     rows = []
+    contact_id = contact["id"]
     for channel, (status, row, value) in _file_consent(records).items():
         stored = current[channel].get(contact_id)
         evidence = f"{file_name} row {row}: {value.column}={value.value}"
+        to = contact["phone"] if channel == "sms" else contact["email"]
+        if stored == "opted_in" and status == "unknown" and value.refusal:
+            rows.append(
+                (contact_id, channel, "opted_out", "import",
+                 f"{evidence} (this customer had agreed before)", import_id, now, to)
+            )  # fmt: skip
+            report.warnings.append(_withdrawal_warning(row, channel, value))
+            continue
         if stored == status:
             continue
         if stored == "opted_out":
@@ -559,7 +578,60 @@ def _consent_rows(
             continue
         if status == "unknown" and stored is not None:
             continue
-        rows.append((contact_id, channel, status, "import", evidence, import_id, now))
+        rows.append(
+            (contact_id, channel, status, "import", evidence, import_id, now, to)
+        )
+    return rows
+
+
+def _withdrawal_warning(row: int, channel: str, value: ConsentValue) -> dict[str, Any]:
+    label = consent_store.CHANNEL_NAMES[channel]
+    return {
+        "row": row,
+        "field": value.column,
+        "message": (
+            f"{value.column}={value.value}: this customer had agreed to {label} "
+            f"before and no longer does; Duet records the opt-out and stops "
+            f"sending {label}."
+        ),
+    }
+
+
+def _suppressed(
+    known: dict[str, dict[str, consent_store.DeletedOptOut]],
+    contact_id: int,
+    records: list[merging.CheckedRecord],
+    current: dict[str, dict[int, str]],
+    import_id: int,
+    now: str,
+    report: ImportReport,
+) -> list[tuple[Any, ...]]:
+    """Give a new contact the opt-outs of a deleted contact with its phone or email.
+
+    The rows come before the file's own consent rows, so a "yes" in the file is
+    then refused like any opt-in after an opt-out.
+    """
+    rows = []
+    for record in records:
+        phones = [entry.result.e164 for entry in record.phones]
+        for opt_out in consent_store.matching_opt_outs(known, phones, record.emails):
+            if current[opt_out.channel].get(contact_id) == "opted_out":
+                continue
+            current[opt_out.channel][contact_id] = "opted_out"
+            rows.append(
+                consent_store.suppression_row(contact_id, opt_out, now, import_id)
+            )
+            label = consent_store.CHANNEL_NAMES[opt_out.channel]
+            report.warnings.append(
+                {
+                    "row": record.row,
+                    "field": None,
+                    "message": (
+                        f"{opt_out.recipient} opted out of {label} on {opt_out.day} "
+                        "before this contact was deleted; the opt-out is kept."
+                    ),
+                }
+            )
     return rows
 
 
@@ -586,6 +658,8 @@ def _write(
         channel: consent_store.consent_map(db, db_ids, channel) if db_ids else {}
         for channel in consent_store.CHANNELS
     }
+    known = consent_store.deleted_opt_outs(db)
+    suppressing = any(known.values())
     now = utc_now()
 
     with db.atomic():
@@ -610,16 +684,21 @@ def _write(
             if db_id is None:
                 contact_id = next_id
                 next_id += 1
-                new_rows.append(_new_row(values, contact_id, import_id, now))
+                contact = _new_row(values, contact_id, import_id, now)
+                new_rows.append(contact)
+                if suppressing:
+                    consent_rows += _suppressed(
+                        known, contact_id, records, current, import_id, now, report
+                    )
             else:
                 contact_id = db_id
                 before = before_rows[db_id]
-                row = _merged_row(before, values, now)
-                if row != before:
-                    changed.append(row)
+                contact = _merged_row(before, values, now)
+                if contact != before:
+                    changed.append(contact)
                     snapshots.append((db_id, before))
             consent_rows += _consent_rows(
-                path.name, contact_id, records, current, import_id, now, report
+                path.name, contact, records, current, import_id, now, report
             )
 
         _flush(db, new_rows, consent_rows, created)
@@ -642,7 +721,7 @@ def _flush(
 ) -> None:
     """Write the rows gathered so far and empty the lists (keeps memory flat)."""
     if new_rows:
-        contact_store.insert_contact_rows(db, new_rows)
+        contact_store.insert_contact_rows(db, new_rows, suppress=False)
         created.extend(row["id"] for row in new_rows)
         new_rows.clear()
     if consent_rows:

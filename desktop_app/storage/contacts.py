@@ -24,6 +24,8 @@ from typing import Any
 import sqlite_utils
 
 from desktop_app.errors import ValidationError
+from desktop_app.storage import consent as consent_store
+from desktop_app.storage.consent import DeletedOptOut
 
 logger = logging.getLogger(__name__)
 
@@ -353,11 +355,24 @@ def next_contact_id(db: sqlite_utils.Database) -> int:
     return int(row[0])
 
 
-def insert_contact_rows(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
+def insert_contact_rows(
+    db: sqlite_utils.Database,
+    rows: list[dict[str, Any]],
+    *,
+    suppress: bool = True,
+) -> list[tuple[int, DeletedOptOut]]:
     """Insert raw ``contacts`` rows (JSON columns already encoded) in one call.
+
+    A new contact whose phone or email opted out before, as a contact that has
+    since been deleted, gets that opt-out again in the consent ledger (source
+    ``suppression``), so deleting a contact never re-subscribes the person.
 
     Args:
         rows: dicts with every name in :data:`CONTACT_COLUMNS`.
+        suppress: False when the caller records those opt-outs itself (imports).
+
+    Returns:
+        (contact id, earlier opt-out) for each opt-out recorded again.
     """
     names = list(CONTACT_COLUMNS)
     values: Iterable[list[Any]] = ([row[name] for name in names] for row in rows)
@@ -370,6 +385,9 @@ def insert_contact_rows(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -
     db.conn.executemany(
         f"INSERT INTO contacts ({', '.join(names)}) VALUES ({marks})", values
     )
+    if not suppress:
+        return []
+    return consent_store.suppress_new_contacts(db, rows)
 
 
 def replace_contact_rows(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
@@ -394,12 +412,15 @@ def replace_contact_rows(db: sqlite_utils.Database, rows: list[dict[str, Any]]) 
 
 
 def delete_contact_rows(db: sqlite_utils.Database, ids: list[int]) -> None:
-    """Delete contacts (their consent rows go with them).
+    """Delete contacts; their consent rows stay in the ledger.
+
+    The rows keep their ``recipient`` and lose their ``contact_id`` (set NULL by
+    the foreign key), so the proof of consent and every opt-out outlive the
+    contact (see :func:`desktop_app.storage.consent.deleted_opt_outs`).
 
     Args:
         ids: the contact ids.
     """
-    db.conn.executemany("DELETE FROM consent WHERE contact_id = ?", ([i] for i in ids))
     db.conn.executemany("DELETE FROM contacts WHERE id = ?", ([i] for i in ids))
 
 

@@ -380,6 +380,56 @@ def _m006_sms_variant_b(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m007_consent_outlives_contacts(db: sqlite_utils.Database) -> None:
+    # The consent ledger is proof and must outlive the contact (issue 6): deleting a
+    # contact now leaves its rows with contact_id NULL instead of deleting them, and
+    # each row keeps the recipient it was about (the E.164 phone for sms, the email
+    # for email) so a deleted contact's opt-out still applies to a new contact with
+    # the same number or address. SQLite cannot change a foreign key in place, so
+    # the table is rebuilt; ids stay as they were. The foreign_keys pragma cannot
+    # change inside the migration's transaction; with it on, nothing refers to
+    # consent, and a row whose contact or import is already missing is copied with
+    # NULL rather than failing the upgrade. The trigger fills the recipient for
+    # writers that do not give one.
+    _run_script(
+        db,
+        """
+        CREATE TABLE consent_new (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+            channel TEXT NOT NULL CHECK (channel IN ('sms', 'email')),
+            status TEXT NOT NULL
+                CHECK (status IN ('opted_in', 'opted_out', 'unknown')),
+            source TEXT NOT NULL,
+            evidence TEXT NOT NULL DEFAULT '',
+            import_id INTEGER REFERENCES imports(id),
+            created_at TEXT NOT NULL,
+            recipient TEXT
+        );
+        INSERT INTO consent_new (id, contact_id, channel, status, source, evidence,
+            import_id, created_at, recipient)
+        SELECT k.id, c.id, k.channel, k.status, k.source, k.evidence,
+            (SELECT i.id FROM imports i WHERE i.id = k.import_id), k.created_at,
+            CASE k.channel WHEN 'sms' THEN c.phone ELSE c.email END
+        FROM consent k LEFT JOIN contacts c ON c.id = k.contact_id
+        ORDER BY k.id;
+        DROP TABLE consent;
+        ALTER TABLE consent_new RENAME TO consent;
+        CREATE INDEX consent_contact ON consent(contact_id, channel, id);
+        CREATE INDEX consent_orphans ON consent(recipient, channel, id)
+            WHERE contact_id IS NULL;
+        CREATE TRIGGER consent_recipient AFTER INSERT ON consent
+        WHEN NEW.recipient IS NULL AND NEW.contact_id IS NOT NULL
+        BEGIN
+            UPDATE consent SET recipient = (
+                SELECT CASE NEW.channel WHEN 'sms' THEN phone ELSE email END
+                FROM contacts WHERE id = NEW.contact_id)
+            WHERE id = NEW.id;
+        END;
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _m001_initial,
     _m002_sales,
@@ -387,6 +437,7 @@ MIGRATIONS: list[Migration] = [
     _m004_automation,
     _m005_contact_search,
     _m006_sms_variant_b,
+    _m007_consent_outlives_contacts,
 ]
 
 

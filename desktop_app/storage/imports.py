@@ -8,6 +8,7 @@ from typing import Any
 import sqlite_utils
 
 from desktop_app.errors import ValidationError
+from desktop_app.storage import consent as consent_store
 from desktop_app.storage import contacts
 from desktop_app.storage.database import utc_now
 
@@ -126,12 +127,12 @@ def insert_consent_rows(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) 
     """Append consent rows in one call (same columns as ``record_consent``).
 
     Args:
-        rows: (contact_id, channel, status, source, evidence, import_id, created_at).
+        rows: (contact_id, channel, status, source, evidence, import_id, created_at)
+            with an optional eighth value, the recipient; without it the row takes
+            the contact's phone or email (a trigger fills it).
     """
-    db.conn.executemany(
-        "INSERT INTO consent (contact_id, channel, status, source, evidence, "
-        "import_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        rows,
+    consent_store.insert_rows(
+        db, (row if len(row) == 8 else (*row, None) for row in rows)
     )
 
 
@@ -202,6 +203,8 @@ def undo_import_changes(db: sqlite_utils.Database, import_id: int) -> UndoOutcom
     a status the import set goes back to the one before it with a new row, except
     an opt-out, which stays. A contact the import created who has opted out of a
     channel since (or by the import) is kept, so the opt-out is never forgotten.
+    The ledger rows of the contacts it deletes stay too, without a contact (they
+    prove the consent for messages already sent).
 
     Args:
         import_id: the batch.
@@ -259,7 +262,8 @@ def _opted_out_contacts(db: sqlite_utils.Database) -> set[int]:
     """Return the contacts whose current status on some channel is an opt-out."""
     rows = db.execute(
         "SELECT contact_id FROM consent WHERE status = 'opted_out' AND id IN"
-        " (SELECT max(id) FROM consent GROUP BY contact_id, channel)"
+        " (SELECT max(id) FROM consent WHERE contact_id IS NOT NULL"
+        " GROUP BY contact_id, channel)"
     ).fetchall()
     return {row[0] for row in rows}
 
@@ -271,10 +275,12 @@ def _revert_consent(
 
     Only statuses still current are touched (a reply or a manual change since
     wins), and an opt-out is kept: undoing a file never re-subscribes anyone.
+    Rows of contacts deleted by the undo are left as they are.
     """
     current = db.execute(
         "SELECT id, contact_id, channel, status FROM consent WHERE import_id = ?"
-        " AND id IN (SELECT max(id) FROM consent GROUP BY contact_id, channel)",
+        " AND id IN (SELECT max(id) FROM consent WHERE contact_id IS NOT NULL"
+        " GROUP BY contact_id, channel)",
         [import_id],
     ).fetchall()
     now = utc_now()

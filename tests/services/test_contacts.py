@@ -128,18 +128,78 @@ def test_add_and_remove_tag_count_only_changed_contacts(shop):
         contact_service.add_tag(shop, [ids["Ann"]], "  ")
 
 
-def test_delete_keeps_opted_out_contacts_and_their_ledger(shop):
+def test_delete_removes_opted_out_contacts_but_keeps_their_ledger(shop):
     ids = ids_by_name(shop)
+    rows_before = shop.execute("SELECT count(*) FROM consent").fetchone()[0]
 
     result = contact_service.delete_contacts(shop, [ids["Ann"], ids["Bob"], 999])
 
-    assert result.deleted == [ids["Ann"]]
-    assert list(result.kept) == [ids["Bob"]]
-    assert "opted out of SMS" in result.kept[ids["Bob"]]
-    assert {c.first_name for c in contacts.list_contacts(shop)} == {"Bob", "Cara"}
-    assert consent.current_consent(shop, ids["Bob"], "sms") == "opted_out"
-    assert consent.consent_history(shop, ids["Ann"]) == []
-    assert result.to_json()["deleted"] == [ids["Ann"]]
+    assert result.deleted == [ids["Ann"], ids["Bob"]]
+    assert result.kept == {}
+    assert {c.first_name for c in contacts.list_contacts(shop)} == {"Cara"}
+    assert consent.consent_history(shop, ids["Bob"]) == []
+    orphans = shop.execute(
+        "SELECT channel, status, recipient FROM consent WHERE contact_id IS NULL"
+        " ORDER BY id"
+    ).fetchall()
+    assert ("sms", "opted_out", "+12125550102") in orphans
+    assert ("sms", "opted_in", "+12125550101") in orphans
+    assert shop.execute("SELECT count(*) FROM consent").fetchone()[0] == rows_before
+    assert result.to_json()["deleted"] == [ids["Ann"], ids["Bob"]]
+
+
+def test_deleted_opt_out_comes_back_on_reimport(shop, tmp_path):
+    bob = ids_by_name(shop)["Bob"]
+    contact_service.delete_contacts(shop, [bob])
+    again = tmp_path / "again.csv"
+    again.write_text(
+        "First Name,Email,Phone,Accepts SMS Marketing\n"
+        "Robert,robert@example.com,(212) 555-0102,yes\n",
+        encoding="utf-8",
+    )
+
+    report = importing.import_file(shop, again, region="US")
+
+    robert = ids_by_name(shop)["Robert"]
+    assert robert != bob
+    assert consent.current_consent(shop, robert, "sms") == "opted_out"
+    history = consent.consent_history(shop, robert)
+    assert history[0]["source"] == "suppression"
+    assert "+12125550102 opted out of SMS on" in history[0]["evidence"]
+    messages = [(w["row"], w["message"]) for w in report.warnings]
+    assert any(
+        row == 1 and "before this contact was deleted; the opt-out is kept" in text
+        for row, text in messages
+    )
+    assert any("Accepts SMS Marketing=yes ignored" in text for _, text in messages)
+
+
+def test_delete_moves_an_opt_out_to_the_current_number(shop):
+    bob = ids_by_name(shop)["Bob"]
+    contact_service.update_contact(shop, bob, {"phones": ["(212) 555-0142"]})
+
+    contact_service.delete_contacts(shop, [bob])
+
+    known = consent.deleted_opt_outs(shop)["sms"]
+    assert set(known) == {"+12125550102", "+12125550142"}
+    carried = known["+12125550142"]
+    row = shop.execute(
+        "SELECT source, evidence FROM consent WHERE id = ?", [carried.row_id]
+    ).fetchone()
+    assert row[0] == "deletion"
+    assert f"contact {bob} deleted" in row[1]
+
+
+def test_delete_keeps_a_contact_whose_opt_out_has_no_address(shop):
+    bob = ids_by_name(shop)["Bob"]
+    shop.execute("UPDATE consent SET recipient = NULL WHERE contact_id = ?", [bob])
+    shop.execute("UPDATE contacts SET phone = NULL, phones = '[]' WHERE id = ?", [bob])
+
+    result = contact_service.delete_contacts(shop, [bob])
+
+    assert result.deleted == []
+    assert "opted out of SMS" in result.kept[bob]
+    assert consent.current_consent(shop, bob, "sms") == "opted_out"
 
 
 def test_deleted_contact_leaves_its_messages_in_history(shop, data_dir):

@@ -438,7 +438,12 @@ def test_undo_of_a_large_import_removes_every_contact(
     undo_import(db, report.import_id)  # type: ignore[arg-type]
 
     assert db.execute("SELECT count(*) FROM contacts").fetchone()[0] == 0
-    assert db.execute("SELECT count(*) FROM consent").fetchone()[0] == 0
+    # The ledger keeps the proof, by address, for the deleted contacts.
+    kept = db.execute(
+        "SELECT count(*) FROM consent WHERE contact_id IS NULL"
+        " AND recipient LIKE 'p%@example.com'"
+    ).fetchone()[0]
+    assert kept == 2500
 
 
 @pytest.mark.parametrize(
@@ -551,3 +556,168 @@ def test_undo_keeps_an_opt_out_the_file_recorded_and_only_adds_rows(
     assert rows_after[: len(rows_before)] == rows_before  # nothing deleted
     assert len(rows_after) >= len(rows_before) + 1
     assert "opt-outs from the file stay in force" in batch.undo_text()
+
+
+def _write_csv(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_reimport_with_no_withdraws_earlier_consent(
+    db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    import_file(db, _write_csv(tmp_path, "june.csv", CONSENT_CSV), region="US")
+    later = _write_csv(
+        tmp_path,
+        "july.csv",
+        "Email,Accepts SMS Marketing,Accepts Email Marketing\n"
+        "ben@example.com,yes,yes\n"
+        "ana@example.com,No,false\n",
+    )
+
+    report = import_file(db, later, region="US")
+
+    assert _status(db, "ana@example.com", "sms") == "opted_out"
+    assert _status(db, "ana@example.com", "email") == "opted_out"
+    assert _status(db, "ben@example.com", "sms") == "opted_in"
+    evidence = {
+        row["channel"]: row["evidence"]
+        for row in db.query(
+            "SELECT channel, evidence FROM consent WHERE import_id = ?",
+            [report.import_id],
+        )
+    }
+    assert evidence == {
+        "sms": "july.csv row 2: Accepts SMS Marketing=No "
+        "(this customer had agreed before)",
+        "email": "july.csv row 2: Accepts Email Marketing=false "
+        "(this customer had agreed before)",
+    }
+    warned = {(w["row"], w["field"]) for w in report.warnings}
+    assert warned == {(2, "Accepts SMS Marketing"), (2, "Accepts Email Marketing")}
+    assert all("no longer does" in w["message"] for w in report.warnings)
+
+
+@pytest.mark.parametrize("cell", ["", "   ", "maybe", "pending"])
+def test_reimport_with_an_empty_or_unclear_cell_keeps_consent(
+    db: sqlite_utils.Database, tmp_path: Path, cell: str
+) -> None:
+    import_file(db, _write_csv(tmp_path, "june.csv", CONSENT_CSV), region="US")
+    later = _write_csv(
+        tmp_path, "july.csv", f"Email,Accepts SMS Marketing\nana@example.com,{cell}\n"
+    )
+
+    report = import_file(db, later, region="US")
+
+    assert _status(db, "ana@example.com", "sms") == "opted_in"
+    assert report.warnings == []
+
+
+def test_first_import_with_no_stays_unknown(
+    db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    path = _write_csv(
+        tmp_path, "first.csv", "Email,Accepts SMS Marketing\ncy@example.com,no\n"
+    )
+
+    report = import_file(db, path, region="US")
+
+    assert _status(db, "cy@example.com", "sms") == "unknown"
+    assert report.warnings == []
+
+
+def test_hubspot_non_marketing_is_no_withdrawal(
+    db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    import_file(db, SAMPLES / "hubspot_all-contacts_export_synthetic.csv")
+    (john,) = db.execute(
+        "SELECT id FROM contacts WHERE email_key = 'john.smith@example.com'"
+    ).fetchall()
+    consent.record_consent(db, john[0], "email", "opted_in", source="manual")
+
+    report = import_file(db, SAMPLES / "hubspot_all-contacts_export_synthetic.csv")
+
+    assert consent.current_consent(db, john[0], "email") == "opted_in"
+    assert not any("no longer does" in w["message"] for w in report.warnings)
+
+
+def test_undo_keeps_the_ledger_of_the_contacts_it_deletes(
+    db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    lines = [f"P{i},p{i}@example.com,(212) 555-01{i:02d},yes" for i in range(15)]
+    path = _write_csv(
+        tmp_path,
+        "shop.csv",
+        "First Name,Email,Phone,Accepts SMS Marketing,Accepts Email Marketing\n"
+        + "\n".join(f"{line},yes" for line in lines)
+        + "\n",
+    )
+    report = import_file(db, path, region="US")
+    before = list(db.query("SELECT * FROM consent ORDER BY id"))
+    assert len(before) == 30
+
+    undo_import(db, report.import_id)  # type: ignore[arg-type]
+
+    after = list(db.query("SELECT * FROM consent ORDER BY id"))
+    assert [(r["id"], r["status"], r["evidence"]) for r in after] == [
+        (r["id"], r["status"], r["evidence"]) for r in before
+    ]
+    assert {r["contact_id"] for r in after} == {None}
+    assert {r["recipient"] for r in after if r["channel"] == "sms"} == {
+        f"+1212555{i:04d}" for i in range(100, 115)
+    }
+
+
+def test_reimport_after_delete_keeps_the_opt_out(
+    db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    from desktop_app.services.contacts import delete_contacts
+
+    import_file(db, _write_csv(tmp_path, "june.csv", CONSENT_CSV), region="US")
+    (ana,) = db.execute("SELECT id FROM contacts WHERE email = 'ana@example.com'")
+    consent.record_consent(db, ana[0], "email", "opted_out", source="email")
+    assert delete_contacts(db, [ana[0]]).deleted == [ana[0]]
+
+    report = import_file(db, _write_csv(tmp_path, "july.csv", CONSENT_CSV))
+
+    assert _status(db, "ana@example.com", "email") == "opted_out"
+    assert _status(db, "ana@example.com", "sms") == "opted_in"
+    messages = [w["message"] for w in report.warnings if w["row"] == 1]
+    assert len(messages) == 2
+    assert messages[0].startswith("ana@example.com opted out of email on ")
+    assert messages[0].endswith("before this contact was deleted; the opt-out is kept.")
+    assert messages[1].startswith("Accepts Email Marketing=yes ignored")
+
+
+def test_mailchimp_timezone_fills_the_contact(db: sqlite_utils.Database) -> None:
+    import_file(db, SAMPLES / "mailchimp_audience_export_sample_tags-gmtoff.csv")
+
+    zones = {c.email: c.timezone for c in list_contacts(db) if c.email is not None}
+
+    assert zones["john.doe@example.com"] == "America/Chicago"
+    assert zones["jane.smith@example.com"] == "America/New_York"
+    assert sorted(set(zones.values())) == [
+        "",
+        "America/Chicago",
+        "America/Los_Angeles",
+        "America/New_York",
+    ]
+
+
+def test_reimport_fills_an_empty_timezone_only(
+    db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    header = "Email Address,TIMEZONE,LEID\n"
+    import_file(db, _write_csv(tmp_path, "a.csv", header + "a@example.com,,1\n"))
+    import_file(
+        db, _write_csv(tmp_path, "b.csv", header + "a@example.com,europe/paris,1\n")
+    )
+    assert [c.timezone for c in list_contacts(db)] == ["Europe/Paris"]
+    db.execute("UPDATE contacts SET timezone = 'Europe/Berlin'")
+
+    import_file(
+        db, _write_csv(tmp_path, "c.csv", header + "a@example.com,Asia/Tokyo,1\n")
+    )
+
+    assert [c.timezone for c in list_contacts(db)] == ["Europe/Berlin"]

@@ -112,10 +112,11 @@ def test_tag_two_selected_contacts_and_filter_by_that_tag(qtbot, shop_db, data_d
     ] == ["Dan"]
 
 
-def test_delete_asks_first_and_keeps_opted_out_contacts(
+def test_delete_asks_first_and_keeps_the_opt_out_in_the_ledger(
     qtbot, shop_db, data_dir, boxes
 ):
     bob = contact_id(shop_db, "Bob")
+    bob_phone = contacts.get_contact(shop_db, bob).phone
     consent.set_consent_manually(shop_db, bob, "sms", "opted_out", "asked by phone")
     view = make_view(qtbot, shop_db, data_dir)
     select_rows(view, 0, 1)
@@ -124,18 +125,20 @@ def test_delete_asks_first_and_keeps_opted_out_contacts(
     qtbot.mouseClick(view.delete_button, Qt.MouseButton.LeftButton)
     assert boxes.kinds() == ["ask"]
     assert "Delete 2 contacts?" in boxes.calls[0][1][2]
+    assert "an opt-out still applies" in boxes.calls[0][1][2]
     assert contacts.count_contacts(shop_db) == 5
 
     boxes.answer = True
     select_rows(view, 0, 1)
     result = view.delete_selected()
 
-    assert result is not None and list(result.kept) == [bob]
-    assert boxes.kinds() == ["ask", "ask", "inform"]
-    assert "Bob Stone: opted out of SMS" in boxes.calls[2][1][2]
-    assert contacts.count_contacts(shop_db) == 4
-    assert view.model.rowCount() == 4
-    assert view.model.index(0, 0).data() == "Bob Stone"
+    assert result is not None and bob in result.deleted and result.kept == {}
+    assert len(result.deleted) == 2
+    assert boxes.kinds() == ["ask", "ask"]
+    assert contacts.count_contacts(shop_db) == 3
+    assert view.model.rowCount() == 3
+    kept = consent.deleted_opt_outs(shop_db)["sms"]
+    assert any(opt_out.recipient == bob_phone for opt_out in kept.values())
 
 
 def test_contact_page_shows_consent_history_and_changes_it_with_a_note(

@@ -10,6 +10,7 @@ import functools
 import logging
 import re
 import unicodedata
+import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,8 +30,10 @@ ROLES = (
     "country",
     "consent_email",
     "consent_sms",
+    "timezone",
     "ignore",
 )
+_TIMEZONE_KEYS = {"timezone", "timezonename", "tz", "zeitzone"}
 
 _NAME_ROLES = {
     "firstname": "first_name",
@@ -144,6 +147,31 @@ _OPTED_IN = {
     "confirmed",
 }
 _OPTED_OUT = {"unsubscribed", "optedout", "opted_out", "optout", "revoked"}
+# An explicit "no" in a consent column (compared like consent cells: folded, no
+# spaces or dashes). On a first import it means nothing is known; for a customer
+# who had agreed before, it withdraws the consent.
+_REFUSED = {
+    "no",
+    "n",
+    "false",
+    "f",
+    "0",
+    "nein",
+    "non",
+    "notsubscribed",
+    "nonsubscribed",
+    "optedout",
+    "optout",
+    "unsubscribed",
+    "declined",
+    "refused",
+    "revoked",
+    "withdrawn",
+}
+# Columns whose values say nothing about the customer's wish: Mailchimp's cleaned
+# addresses, HubSpot's non-marketing contacts, and an "Unsubscribed" column, where
+# "no" means "still subscribed".
+_NEUTRAL_KEYS = {"cleantime", "marketingcontactstatus", "unsubscribed"}
 _SYSTEM_GROUPS = {"* mycontacts", "* my contacts", "* starred"}
 _TAG_SPLIT = re.compile(r"\s+:::\s+|[;,]")
 _COUNTRY_NAMES = {
@@ -286,6 +314,8 @@ def _role_for(key: str, header: str) -> ColumnRole:
         return ColumnRole("country")
     if key in _CONSENT_KEYS:
         return ColumnRole("consent_" + _CONSENT_KEYS[key], label=key)
+    if key in _TIMEZONE_KEYS:
+        return ColumnRole("timezone")
     if key in _CUSTOM_KEYS:
         return ColumnRole("custom", label=_CUSTOM_KEYS[key])
     if _EMAIL_KEY.match(key):
@@ -340,7 +370,8 @@ def build_mapping(
         if role.startswith("custom:"):
             columns[index] = ColumnRole("custom", label=role[7:])
         else:
-            columns[index] = ColumnRole(role if role in ROLES else "ignore")
+            known = role in ROLES
+            columns[index] = ColumnRole(role if known else "ignore")
     mailchimp_column = next(
         (
             position[key]
@@ -379,6 +410,43 @@ def consent_status(column_key: str, value: str) -> str | None:
     if text in _OPTED_IN:
         return "opted_in"
     return "unknown"
+
+
+def is_refusal(column_key: str, value: str) -> bool:
+    """Tell whether a consent cell explicitly says no (not empty, not neutral).
+
+    Args:
+        column_key: the header key of the consent column.
+        value: the cell.
+
+    Returns:
+        True for "no", "false", "0", "nein", "non", "not subscribed" and the like
+        in a column that states the customer's wish.
+    """
+    if column_key in _NEUTRAL_KEYS:
+        return False
+    text = value.strip().casefold().replace(" ", "").replace("-", "")
+    return text.replace("_", "") in _REFUSED
+
+
+@functools.cache
+def _zone_names() -> dict[str, str]:
+    return {name.casefold(): name for name in zoneinfo.available_timezones()}
+
+
+def timezone_name(value: str) -> str:
+    """Return the IANA time zone a cell names, in its proper case, else ''.
+
+    Args:
+        value: the cell, e.g. ``america/chicago`` (Mailchimp writes lower case).
+
+    Returns:
+        e.g. ``America/Chicago``; '' for a blank cell or an unknown name.
+    """
+    text = value.strip()
+    if not text:
+        return ""
+    return _zone_names().get(text.casefold(), "")
 
 
 def country_code(value: str) -> str:
@@ -444,6 +512,11 @@ def row_to_record(cells: list[str], mapping: Mapping, row: int) -> RawRecord:
         if code:
             record.country = code
             break
+    for index in indices.get("timezone", ()):
+        zone = timezone_name(cells[index])
+        if zone:
+            record.timezone = zone
+            break
     custom = record.custom
     for index in indices.get("custom", ()):
         value = cells[index]
@@ -492,9 +565,11 @@ _CHANNEL = {"consent_email": "email", "consent_sms": "sms"}
 
 
 @functools.lru_cache(maxsize=1024)
-def _consent_value(channel: str, status: str, column: str, value: str) -> ConsentValue:
+def _consent_value(
+    channel: str, status: str, column: str, value: str, refusal: bool
+) -> ConsentValue:
     """Share one object per distinct consent cell ("yes", "no" ...) across rows."""
-    return ConsentValue(channel, status, column, value)
+    return ConsentValue(channel, status, column, value, refusal)
 
 
 def _read_consent(record: RawRecord, cells: list[str], mapping: Mapping) -> None:
@@ -506,8 +581,11 @@ def _read_consent(record: RawRecord, cells: list[str], mapping: Mapping) -> None
             key = column.label or header_key(mapping.header[index])
             status = consent_status(key, value)
             if status is not None:
+                refusal = status == "unknown" and is_refusal(key, value)
                 record.consent.append(
-                    _consent_value(_CHANNEL[role], status, mapping.header[index], value)
+                    _consent_value(
+                        _CHANNEL[role], status, mapping.header[index], value, refusal
+                    )
                 )
     if mapping.mailchimp_status is not None and record.emails:
         index = mapping.mailchimp_column

@@ -63,6 +63,7 @@ class CheckedRecord:
     custom: tuple[str, ...]
     consent: tuple[ConsentValue, ...]
     warnings: tuple[tuple[str | None, str], ...] = ()
+    timezone: str = ""
 
     @property
     def name_key(self) -> str:
@@ -146,6 +147,7 @@ def check_record(raw: RawRecord, region: str) -> CheckedRecord | Rejection:
         custom=tuple(item for pair in raw.custom.items() for item in pair),
         consent=tuple(raw.consent),
         warnings=tuple(warnings),
+        timezone=raw.timezone,
     )
 
 
@@ -333,6 +335,7 @@ def fold_records(records: list[CheckedRecord]) -> dict[str, Any]:
         "full_name": _first([r.full_name for r in records]),
         "company": _first([r.company for r in records]),
         "country": _first([r.country for r in records]),
+        "timezone": _first([r.timezone for r in records]),
         "emails": emails,
         "phones": [entry.result.to_json(entry.label) for entry in phones.values()],
         "tags": tags,
@@ -354,6 +357,7 @@ def _single(record: CheckedRecord) -> dict[str, Any]:
         "full_name": record.full_name,
         "company": record.company,
         "country": record.country,
+        "timezone": record.timezone,
         "emails": list(record.emails),
         "phones": [entry.result.to_json(entry.label) for entry in record.phones],
         "tags": tags,

@@ -23,12 +23,19 @@ class SourceValue:
 
 @dataclass(slots=True)
 class ConsentValue:
-    """A marketing-consent cell: channel, the status it means, and the evidence."""
+    """A marketing-consent cell: channel, the status it means, and the evidence.
+
+    Attributes:
+        refusal: the cell explicitly says no ("no", "false", "nein"...). Its
+            status stays ``unknown``, but for a customer who had agreed before it
+            withdraws the consent.
+    """
 
     channel: str
     status: str
     column: str
     value: str
+    refusal: bool = False
 
 
 @dataclass(slots=True)
@@ -51,6 +58,7 @@ class RawRecord:
     emails: list[SourceValue] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     country: str = ""
+    timezone: str = ""
     custom: dict[str, str] = field(default_factory=dict)
     consent: list[ConsentValue] = field(default_factory=list)
     blank: bool = False

@@ -52,6 +52,7 @@ ROLE_LABELS = {
     "country": "Country",
     "consent_email": "Email marketing consent",
     "consent_sms": "SMS marketing consent",
+    "timezone": "Time zone",
     "ignore": "(ignore)",
 }
 CUSTOM_ROLE = "Extra field: {name}"
@@ -90,18 +91,22 @@ TAG_ADDED = "Tag “{tag}” added to {count} contacts."
 TAG_REMOVED = "Tag “{tag}” removed from {count} contacts."
 DELETE_TITLE = "Delete contacts"
 DELETE_QUESTION = (
-    "Delete {count} contacts? Their messages stay in History. Contacts who opted "
-    "out are kept, so an import cannot sign them up again."
+    "Delete {count} contacts? Their messages stay in History and their consent "
+    "record stays in the ledger: an opt-out still applies if the same number or "
+    "email comes back."
 )
 DELETE_QUESTION_ONE = (
-    "Delete {name}? Their messages stay in History. A contact who opted out is "
-    "kept, so an import cannot sign them up again."
+    "Delete {name}? Their messages stay in History and their consent record stays "
+    "in the ledger: an opt-out still applies if the same number or email comes back."
 )
 DELETE_YES = "Delete"
 DELETE_NO = "Keep"
 DELETE_DONE = "{deleted} contacts deleted."
 DELETE_KEPT_TITLE = "Some contacts were kept"
-DELETE_KEPT = "{count} contacts were kept because they opted out:\n{names}"
+DELETE_KEPT = (
+    "{count} contacts were kept because they opted out and Duet has no phone or "
+    "email to keep the opt-out for:\n{names}"
+)
 SELECT_FIRST = "Select one or more contacts first."
 
 # Editing
