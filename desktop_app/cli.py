@@ -748,11 +748,28 @@ def _add_compliance_parsers(commands: Any) -> None:
     cons_export.add_argument("file", type=Path)
     cons_sla = cons_commands.add_parser("sla", help="opt-outs and how fast they took")
     cons_sla.add_argument("--json", action="store_true")
+    cons_review = cons_commands.add_parser(
+        "review", help="replies and mails flagged for you to decide"
+    )
+    cons_review.add_argument("--all", action="store_true", help="include decided ones")
+    cons_review.add_argument("--json", action="store_true")
+    cons_decide = cons_commands.add_parser(
+        "decide", help="decide a flagged reply: opt-out or keep"
+    )
+    cons_decide.add_argument("review_id", type=int, metavar="ID")
+    cons_decide.add_argument("decision", choices=["opt-out", "keep"])
+    cons_decide.add_argument("--note", default="", help="why, kept as evidence")
 
     sign = commands.add_parser("sign", help="draw a JOIN sign with a QR code")
     sign.add_argument("--out", type=Path, required=True, help="FILE.png or FILE.pdf")
-    sign.add_argument("--number", help="the shop's SMS number (default: Twilio's)")
-    sign.add_argument("--keyword", default="JOIN")
+    sign.add_argument(
+        "--number",
+        help="the shop's SMS number, +E.164 or national in phones.default_region "
+        "(default: Twilio's)",
+    )
+    sign.add_argument(
+        "--keyword", default="JOIN", help="the word customers text (default JOIN)"
+    )
 
 
 def _print_template_lints(db: sqlite_utils.Database, template: Any) -> None:
@@ -785,6 +802,10 @@ def _cmd_consent(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
         else:
             print(report.summary_text())
         return 0
+    if args.consent_command == "review":
+        return _consent_review(db, args)
+    if args.consent_command == "decide":
+        return _consent_decide(db, args)
 
     overview = compliance.consent_overview(db, args.contact_id)
     logger.info("consent shown for contact %d", args.contact_id)
@@ -801,6 +822,46 @@ def _cmd_consent(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
     return 0
 
 
+def _consent_review(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
+    from desktop_app.services import compliance
+
+    flagged = compliance.reviews(db, include_decided=args.all)
+    logger.info("replies to review listed: %d", len(flagged))
+    if args.json:
+        _print_json([review.to_json() for review in flagged])
+        return 0
+    if not flagged:
+        print("No replies or mails are waiting for your decision.")
+        return 0
+    for review in flagged:
+        who = review.contact or review.sender or "unknown sender"
+        if review.contact_id is not None:
+            who += f" (contact {review.contact_id})"
+        text = " ".join(review.text.split())
+        decided = f"  [decided: {review.decision}]" if review.decision else ""
+        print(
+            f"{review.id:>6}  {review.received_at}  {review.channel:<5}  {who}: "
+            f"{json.dumps(text[:200], ensure_ascii=False)}{decided}"
+        )
+    print("Decide one with: consent decide ID opt-out|keep [--note TEXT]")
+    return 0
+
+
+def _consent_decide(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
+    from desktop_app.services import compliance, history
+
+    opt_out = args.decision == "opt-out"
+    channel = compliance.review_channel(db, args.review_id) or "sms"
+    history.decide_review(db, args.review_id, opt_out=opt_out, note=args.note)
+    logger.info("review %d decided: %s", args.review_id, args.decision)
+    if opt_out:
+        what = "no more emails" if channel == "email" else "no more texts"
+        print(f"Reply {args.review_id}: recorded as an opt-out ({what}).")
+    else:
+        print(f"Reply {args.review_id}: kept; no opt-out recorded.")
+    return 0
+
+
 def _cmd_sign(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
     from desktop_app.services import compliance
     from desktop_app.storage import settings
@@ -811,13 +872,18 @@ def _cmd_sign(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
 
         twilio = credentials.load_twilio()
         number = twilio[0].sender if twilio else ""
-    if not number or not number.startswith("+"):
+    if not number:
         raise ValidationError(
-            "Sign: give the shop's SMS number with --number, e.g. +15550100100."
+            "Sign: give the shop's SMS number with --number, e.g. +15550100100 or "
+            "(212) 555-0100."
         )
+    e164 = compliance.sign_number(db, number)
+    keyword = compliance.check_join_keyword(args.keyword)
     shop_name = settings.get_setting(db, "shop.name")
-    out = compliance.make_join_sign(shop_name, number, args.out, keyword=args.keyword)
-    print(f"Saved the {args.keyword.upper()} sign to {out}.")
+    out = compliance.make_join_sign(shop_name, e164, args.out, keyword=keyword)
+    compliance.remember_join_keyword(db, keyword)
+    print(f"Saved the {keyword} sign to {out}.")
+    print(f"A text {keyword} to {e164} now adds the sender with SMS consent.")
     return 0
 
 

@@ -52,6 +52,20 @@ class _FailOnWarning(logging.Handler):
 
 
 @pytest.fixture(autouse=True)
+def close_added_log_handlers() -> Iterator[None]:
+    """``cli.run`` adds a log file handler per call; close them after each test."""
+    logger = logging.getLogger("desktop_app")
+    before = list(logger.handlers)
+    level = logger.level
+    yield
+    for handler in logger.handlers[:]:
+        if handler not in before:
+            logger.removeHandler(handler)
+            handler.close()
+    logger.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
 def fail_on_unexpected_warning_log(request: pytest.FixtureRequest) -> Iterator[None]:
     """Fail a test whose code logs a WARNING it did not expect (qutebrowser logfail).
 

@@ -3,9 +3,7 @@
 import email
 import email.policy
 import json
-import logging
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +19,6 @@ from desktop_app.storage.database import open_database
 from tests.conftest import SAMPLES
 
 SHOPIFY = SAMPLES / "shopify_customers_export_2023_cl.csv"
-
-
-@pytest.fixture(autouse=True)
-def close_log_handlers() -> Iterator[None]:
-    """cli.run adds a log file handler per call; close them after the test."""
-    logger = logging.getLogger("desktop_app")
-    before = list(logger.handlers)
-    level = logger.level
-    yield
-    for handler in logger.handlers[:]:
-        if handler not in before:
-            logger.removeHandler(handler)
-            handler.close()
-    logger.setLevel(level)
 
 
 def _run(capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str) -> str:

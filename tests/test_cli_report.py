@@ -1,8 +1,6 @@
 """The command line end to end: send, import sales, report, and draw charts."""
 
 import json
-import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,20 +15,6 @@ Ann,Example,ann@example.com,+1 555 010 0101,yes,yes
 Bo,Example,bo@example.com,+1 555 010 0102,yes,yes
 Cy,Example,cy@example.com,+1 555 010 0103,yes,yes
 """
-
-
-@pytest.fixture(autouse=True)
-def close_log_handlers() -> Iterator[None]:
-    """cli.run adds a log file handler per call; close them after the test."""
-    logger = logging.getLogger("desktop_app")
-    before = list(logger.handlers)
-    level = logger.level
-    yield
-    for handler in logger.handlers[:]:
-        if handler not in before:
-            logger.removeHandler(handler)
-            handler.close()
-    logger.setLevel(level)
 
 
 def _run(capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str) -> str:

@@ -2,10 +2,8 @@
 
 import io
 import json
-import logging
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +19,6 @@ VECTORS = {
         (SMS_VECTORS / "segment_vectors.json").read_text(encoding="utf-8")
     )
 }
-
-
-@pytest.fixture(autouse=True)
-def close_log_handlers() -> Iterator[None]:
-    """Close the log file handlers ``cli.run`` adds, so no file stays open."""
-    logger = logging.getLogger("desktop_app")
-    before = list(logger.handlers)
-    yield
-    for handler in logger.handlers[:]:
-        if handler not in before:
-            logger.removeHandler(handler)
-            handler.close()
 
 
 def _run(

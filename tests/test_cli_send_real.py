@@ -6,9 +6,7 @@ twilio client at the local emulator, as an owner behind a proxy would.
 
 import io
 import json
-import logging
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,20 +25,6 @@ from tests.helpers.twilio_emulator import (  # noqa: F401
     twilio_emulator_fixture,
 )
 from tests.services.test_sending import add_contact, set_up_shop
-
-
-@pytest.fixture(autouse=True)
-def no_leftover_log_handlers() -> Iterator[None]:
-    """``cli.run`` adds a file handler each time; remove them after the test."""
-    logger = logging.getLogger("desktop_app")
-    before = list(logger.handlers)
-    level = logger.level
-    yield
-    for handler in logger.handlers[:]:
-        if handler not in before:
-            logger.removeHandler(handler)
-            handler.close()
-    logger.setLevel(level)
 
 
 @pytest.fixture(name="shop")

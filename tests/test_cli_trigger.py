@@ -7,9 +7,7 @@ client at the local emulator.
 
 import io
 import json
-import logging
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,20 +41,6 @@ PURCHASE = [
     "--event-id",
     "till-1042",
 ]
-
-
-@pytest.fixture(autouse=True)
-def no_leftover_log_handlers() -> Iterator[None]:
-    """``cli.run`` adds a file handler each time; remove them after the test."""
-    logger = logging.getLogger("desktop_app")
-    before = list(logger.handlers)
-    level = logger.level
-    yield
-    for handler in logger.handlers[:]:
-        if handler not in before:
-            logger.removeHandler(handler)
-            handler.close()
-    logger.setLevel(level)
 
 
 @pytest.fixture(name="shop")

@@ -1,27 +1,42 @@
 """Reading SMS replies: opt-out, opt-in, help, or a sentence the owner should look at.
 
-How a reply is read, in order (the text is first NFKC-normalised and case-folded, so
-full-width letters and any letter case count; accents are ignored):
+Before any rule, the text is NFKC-normalised and case-folded (full-width letters and
+any letter case count; accents are ignored) and each keyword is brought to its plain
+spelling:
+
+* **Spaced or dotted letters** that spell a keyword become the keyword ("S T O P",
+  "S.T.O.P.", "s-t-o-p" read as STOP).
+* **Repeated letters and common short forms** of a keyword read as the keyword
+  ("STOPP", "stooop", "Stp", "unsub", "unsubcribe").
+
+How a reply is then read, in order:
 
 1. **The whole reply is a keyword**, give or take punctuation, emoji, repeats and polite
    words ("STOP", "Stop.", "stop please", "ＳＴＯＰ!!", "opt-out"): STOP, STOPALL,
    UNSUBSCRIBE, END, QUIT, CANCEL, REVOKE, OPTOUT, OPT OUT (and the French ARRET) is an
-   opt-out; START, UNSTOP, JOIN, SUBSCRIBE is an opt-in; HELP or INFO asks for help.
+   opt-out; START, UNSTOP, JOIN, SUBSCRIBE (and any keyword a printed JOIN sign used,
+   passed as ``join_keywords``) is an opt-in; HELP or INFO asks for help. "No more"
+   as the whole reply answers the message itself: an opt-out.
 2. **One sentence of the reply is a strong keyword** ("Who is this? STOP"): an opt-out.
    END, QUIT and CANCEL count only as the whole reply, because as one sentence among
    others they usually mean something else ("Cancel. I ordered the wrong size").
-3. **A plain-language request** ("please stop texting me", "unsubscribe me", "take me
-   off your list", "no more texts", "remove me", "don't text me again", "how do I
-   unsubscribe?"): an opt-out, unless a negation comes right before it ("please don't
-   stop texting me"), which is flagged instead. "Wrong number" is an opt-out too: the
-   person who has the number never agreed to the texts.
+3. **A request about the texts, the messages or being contacted** is an opt-out:
+   a clause that is a stop word and the sending itself ("quit texting me", "stop
+   sending me these", "do not text", "no more texts"), a request to be taken off
+   the list or to forget the number ("take me off your list", "remove me", "lose my
+   number"), withdrawing consent ("revoke consent", "I revoke my consent"), asking
+   how to unsubscribe, "don't text me again", and "wrong number" (the person who has
+   the number never agreed to the texts). A negation right before such a request
+   ("please don't stop texting me") turns it into a flag instead.
 4. **A sentence that merely mentions** stop, unsubscribe, opt out, revoke or cancel
-   ("don't stop the sale!", "cancel my order #1042"), asks to end "my subscription",
-   says "not interested", or holds a stop-sign emoji: not an opt-out, but flagged
-   MAYBE_OPT_OUT for the owner to decide. CANCEL follows the industry rule (an opt-out
-   only as the whole reply); "cancel my order" is about an order, so the owner decides.
-   END and QUIT inside a sentence ("when does the sale end?") are everyday words and
-   are not flagged.
+   ("don't stop the sale!", "cancel my order #1042", "I never unsubscribed"), asks
+   to end "my subscription", says "not interested", brushes the shop off without
+   naming the texts ("i want out", "go away"), asks not to be texted only under a
+   condition ("don't text after 9pm"), or holds a stop-sign emoji: not an opt-out,
+   but flagged MAYBE_OPT_OUT for the owner to decide. CANCEL follows the industry
+   rule (an opt-out only as the whole reply); "cancel my order" is about an order,
+   so the owner decides. END and QUIT inside a sentence ("when does the sale end?")
+   are everyday words and are not flagged.
 5. Anything else is OTHER.
 """
 
@@ -29,6 +44,7 @@ import enum
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -63,13 +79,33 @@ class ReplyClassification:
 _APOSTROPHES: Final = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
 _WORD: Final = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _SENTENCE_BREAK: Final = re.compile(r"[.!?;:\n\r…]+")
+_CLAUSE_BREAK: Final = re.compile(r"[.!?;:,\n\r…]+")
+# Three or more single letters joined by spaces, dots, dashes or stars ("s t o p").
+_SPACED_LETTERS: Final = re.compile(
+    r"(?<![^\W_])(?:[^\W\d_][ .\-_*·]+){2,}[^\W\d_](?![^\W_])"
+)
+_REPEATS: Final = re.compile(r"(.)\1+")
+# Every keyword in its plain spelling (rule 1), and short forms people type for it.
+_KEYWORDS: Final = (
+    "stop", "stopall", "unsubscribe", "end", "quit", "cancel", "revoke", "optout",
+    "arret", "start", "unstop", "join", "subscribe", "help", "info",
+)  # fmt: skip
+_SHORT_FORMS: Final = {
+    "stp": "stop",
+    "unsub": "unsubscribe",
+    "unsubs": "unsubscribe",
+    "unsubcribe": "unsubscribe",
+    "unsubscibe": "unsubscribe",
+    "unsuscribe": "unsubscribe",
+    "unsubscrib": "unsubscribe",
+}
 
 _UNSUBSCRIBE: Final = r"unsubscribe|unsubscibe|unsubcribe|unsuscribe"
 _STRONG_WORDS: Final = rf"stop|stopall|{_UNSUBSCRIBE}|revoke|optout|opt out|arret"
 _POLITE: Final = (
     r"please|pls|plz|thanks|thank you|thankyou|thx|ty|now|ok|okay|sorry|asap"
 )
-_OPT_OUT_TRAILERS: Final = r"all|me|it|this|now|texts?|messages?|msgs?|sms"
+_OPT_OUT_TRAILERS: Final = r"all|me|it|this|now|already|texts?|messages?|msgs?|sms"
 _CANCEL_TRAILERS: Final = r"all|me|texts?|messages?|msgs?|sms"
 
 
@@ -92,19 +128,73 @@ _MESSAGES: Final = (
     r"|marketing)"
 )
 _DETERMINERS: Final = r"(?:(?:all|these|those|the|this|your|ur|any|such|of|more) )*"
+_STOP_VERBS: Final = r"(?:stop|quit|cease|halt)"
+_CONTACT_VERBS: Final = (
+    r"(?:text|txt|message|msg|sms|contact|email|spam|call|send)(?:ing)?"
+)
+_SENDING: Final = (
+    r"(?:sending|send|texting|txting|messaging|msging|contacting|emailing|spamming"
+    r"|bothering|calling)"
+)
+_CLAUSE_OBJECTS: Final = (
+    rf"(?:me|us|it|them|this|that|these|those|all|any|more|stuff|things|crap|junk"
+    rf"|to me|to us|this number|my number|my phone|{_MESSAGES}|{_POLITE}|again"
+    rf"|anymore|any more|ever|already|just|right away)"
+)
+_LEAD: Final = rf"^(?:(?:{_POLITE}|just|so|ok|hey|hi) )*"
+
+# A clause that is nothing but a stop word and the sending itself, or "don't text".
+_CLAUSE_REQUESTS: Final = (
+    re.compile(
+        rf"{_LEAD}(?P<kw>{_STOP_VERBS}(?: (?:{_SENDING}|{_DETERMINERS}{_MESSAGES})))"
+        rf"(?: {_CLAUSE_OBJECTS})*$"
+    ),
+    re.compile(
+        rf"{_LEAD}(?P<kw>(?:don't|dont|do not|never|no) (?:ever )?{_CONTACT_VERBS})"
+        rf"(?: {_CLAUSE_OBJECTS})*$"
+    ),
+)
+# "No more" as the whole reply answers the message it replies to.
+_WHOLE_NO_MORE: Final = re.compile(
+    rf"^(?:(?:{_POLITE}) )*(?P<kw>no more)(?: (?:{_POLITE}|of (?:this|these|them"
+    rf"|that)|again))*$"
+)
+# "Don't text ..." with a condition after it ("don't text after 9pm"): flagged.
+_CONDITIONAL_DONT: Final = re.compile(
+    rf"{_LEAD}(?P<kw>(?:don't|dont|do not|never) (?:ever )?{_CONTACT_VERBS})\b"
+)
+# Brush-offs that do not name the texts: flagged for the owner.
+_VAGUE: Final = tuple(
+    re.compile(pattern)
+    for pattern in (
+        r"\b(?:i|we|i'd|we'd) (?:really |just )?(?:want|wanna|would like|need)"
+        r" (?:to get |to be )?out\b",
+        r"\bgo away\b",
+        r"\bget lost\b",
+        r"\bleave (?:me|us) be\b",
+        rf"\btoo many {_MESSAGES}\b",
+        r"^enough(?: already)?$",
+    )
+)
 
 # Requests that a negation right before them turns into a flag for the owner.
 _REQUESTS: Final = tuple(
     re.compile(pattern)
     for pattern in (
-        rf"\bstop (?:(?:sending|send|giving)(?: me| us)? )?{_DETERMINERS}{_MESSAGES}\b",
-        r"\bstop (?:contacting|calling|bothering|harassing|pestering|emailing) (?:me|us)\b",
+        rf"\b{_STOP_VERBS} (?:(?:sending|send|giving)(?: me| us)? )?{_DETERMINERS}"
+        rf"{_MESSAGES}\b",
+        rf"\b{_STOP_VERBS} (?:contacting|calling|bothering|harassing|pestering"
+        r"|emailing) (?:me|us)\b",
         r"\bstop (?:getting|receiving)\b",
         r"\b(?:unsubscribe|opt) (?:me|us)\b(?: out)?",
         r"\b(?:unsubscribe|opt out|optout) (?:from|of)\b",
         r"\btake (?:me|us|my (?:number|name|info|details)) (?:off|out)\b",
         r"\b(?:remove|delete|erase) (?:me|us|my (?:phone number|number|phone|cell|name"
         r"|contact|info|details|data))\b",
+        r"\b(?:lose|forget|drop|trash|scrap) (?:my|this) (?:phone number|number|phone"
+        r"|cell|contact|info|details)\b",
+        r"\b(?:revoke|revoking|withdraw|withdrawing|rescind|rescinding) (?:my |our |all"
+        r" |any |the )?(?:consent|permission|authorization|authorisation|opt in)\b",
         rf"\bno more {_MESSAGES}\b",
         r"\b(?:i|we|i'd|we'd) (?:really )?(?:want|would like|like|wanna|need|wish)"
         r" (?:to )?(?:unsubscribe|opt out|optout|be removed|be taken off"
@@ -147,7 +237,9 @@ _NEGATIONS: Final = frozenset(
     }
 )
 _NEGATION_FILLERS: Final = frozenset({"ever", "please", "pls", "just"})
-_MENTION: Final = re.compile(rf"\b(?P<kw>{_STRONG_WORDS}|cancel)\b")
+_MENTION: Final = re.compile(
+    rf"\b(?P<kw>{_STRONG_WORDS}|cancel|unsubscribed|unsubscribing|opted out|revoked)\b"
+)
 _NOT_INTERESTED: Final = re.compile(r"\bnot interested\b")
 _SUBSCRIPTION: Final = re.compile(
     r"\b(?:end|cancel|stop|quit) (?:my |the |this |your |our )?(?:subscription|membership)\b"
@@ -170,6 +262,32 @@ def normalise_reply(text: str) -> str:
     return unicodedata.normalize("NFC", without_marks)
 
 
+def _squeezed(word: str) -> str:
+    return _REPEATS.sub(r"\1", word)
+
+
+_BY_SQUEEZED: Final = {_squeezed(keyword): keyword for keyword in _KEYWORDS}
+
+
+def _keyword_spelling(word: str) -> str:
+    """Return a keyword's plain spelling for a short form or repeated letters."""
+    if word in _SHORT_FORMS:
+        return _SHORT_FORMS[word]
+    return _BY_SQUEEZED.get(_squeezed(word), word)
+
+
+def _plain_spelling(normalised: str) -> str:
+    """Bring spaced, dotted, stretched and shortened keywords to their spelling."""
+
+    def joined(found: re.Match[str]) -> str:
+        letters = "".join(ch for ch in found.group(0) if ch.isalpha())
+        keyword = _keyword_spelling(letters)
+        return keyword if keyword in _KEYWORDS else found.group(0)
+
+    text = _SPACED_LETTERS.sub(joined, normalised)
+    return _WORD.sub(lambda found: _keyword_spelling(found.group(0)), text)
+
+
 def _words(text: str) -> str:
     """Return the words of ``text`` joined by single spaces."""
     return " ".join(_WORD.findall(text))
@@ -190,14 +308,35 @@ def _keyword_label(keyword: str) -> str:
     return keyword.upper()
 
 
-def _whole_reply(words: str) -> ReplyClassification | None:
+def _join_pattern(join_keywords: Iterable[str]) -> re.Pattern[str] | None:
+    """Return the whole-reply pattern for the shop's own JOIN keywords, if any."""
+    spelled = sorted(
+        {_words(normalise_reply(keyword)) for keyword in join_keywords} - {""},
+        key=len,
+        reverse=True,
+    )
+    if not spelled:
+        return None
+    return _whole(
+        "|".join(re.escape(keyword) for keyword in spelled),
+        r"again|me|us|all|texts?|sms|list",
+    )
+
+
+def _whole_reply(
+    words: str, join: re.Pattern[str] | None
+) -> ReplyClassification | None:
     """Classify a reply that is nothing but a keyword (rule 1)."""
-    for pattern, kind, what in (
+    checks = [
         (_WHOLE_OPT_OUT, ReplyKind.OPT_OUT, "opt-out keyword"),
         (_WHOLE_CANCEL, ReplyKind.OPT_OUT, "opt-out keyword"),
+        (_WHOLE_NO_MORE, ReplyKind.OPT_OUT, "opt-out request"),
         (_WHOLE_OPT_IN, ReplyKind.OPT_IN, "opt-in keyword"),
         (_WHOLE_HELP, ReplyKind.HELP, "help keyword"),
-    ):
+    ]
+    if join is not None:
+        checks.append((join, ReplyKind.OPT_IN, "shop's JOIN keyword"))
+    for pattern, kind, what in checks:
         found = pattern.match(words)
         if found is not None:
             keyword = found.group("kw")
@@ -224,7 +363,7 @@ def _sentence_keyword(normalised: str) -> ReplyClassification | None:
     return None
 
 
-def _plain_request(words: str) -> ReplyClassification | None:
+def _plain_request(words: str, normalised: str) -> ReplyClassification | None:
     """Find a plain-language opt-out request, or a negated one to flag (rule 3)."""
     if (found := _WRONG_NUMBER.search(words)) is not None:
         return ReplyClassification(
@@ -256,7 +395,19 @@ def _plain_request(words: str) -> ReplyClassification | None:
                 f"The reply mentions '{found.group(0)}' with a negation such as "
                 "'don't' before it; no opt-out was recorded. Read it and decide.",
             )
-    return negated
+    if negated is not None:
+        return negated
+
+    for clause in _CLAUSE_BREAK.split(normalised):
+        clause_words = _words(clause)
+        for pattern in _CLAUSE_REQUESTS:
+            if (found := pattern.match(clause_words)) is not None:
+                return ReplyClassification(
+                    ReplyKind.OPT_OUT,
+                    found.group("kw"),
+                    f"The reply asks to stop messages: '{clause_words}'.",
+                )
+    return None
 
 
 def _mention(words: str, raw: str) -> ReplyClassification | None:
@@ -292,6 +443,22 @@ def _mention(words: str, raw: str) -> ReplyClassification | None:
             "The reply says 'not interested'; no opt-out was recorded. Read it and "
             "decide.",
         )
+    for pattern in _VAGUE:
+        if (found := pattern.search(words)) is not None:
+            return ReplyClassification(
+                ReplyKind.MAYBE_OPT_OUT,
+                found.group(0),
+                f"The reply says '{found.group(0)}' without naming the texts; no "
+                "opt-out was recorded. Read it and decide.",
+            )
+    for clause in _CLAUSE_BREAK.split(raw):
+        if (found := _CONDITIONAL_DONT.match(_words(clause))) is not None:
+            return ReplyClassification(
+                ReplyKind.MAYBE_OPT_OUT,
+                found.group("kw"),
+                f"The reply says '{found.group('kw')}' with a condition; no opt-out "
+                "was recorded. Read it and decide.",
+            )
     signs = [sign for sign in _STOP_SIGNS if sign in raw]
     if signs:
         return ReplyClassification(
@@ -303,24 +470,28 @@ def _mention(words: str, raw: str) -> ReplyClassification | None:
     return None
 
 
-def classify_reply_detailed(text: str) -> ReplyClassification:
+def classify_reply_detailed(
+    text: str, *, join_keywords: Iterable[str] = ()
+) -> ReplyClassification:
     """Classify an inbound SMS reply and say which words decided it.
 
     Args:
         text: the reply as received.
+        join_keywords: the shop's own opt-in keywords (from printed JOIN signs),
+            read as opt-ins when they are the whole reply, like JOIN.
 
     Returns:
         The kind, the matched words (normalised) and a sentence for the owner.
     """
-    normalised = normalise_reply(text)
+    normalised = _plain_spelling(normalise_reply(text))
     words = _words(normalised)
     if not words and not any(sign in normalised for sign in _STOP_SIGNS):
         return ReplyClassification(ReplyKind.OTHER, None, "The reply holds no words.")
 
     result = (
-        _whole_reply(words)
+        _whole_reply(words, _join_pattern(join_keywords))
         or _sentence_keyword(normalised)
-        or _plain_request(words)
+        or _plain_request(words, normalised)
         or _mention(words, normalised)
     )
     if result is not None:
@@ -330,13 +501,15 @@ def classify_reply_detailed(text: str) -> ReplyClassification:
     )
 
 
-def classify_reply(text: str) -> ReplyKind:
+def classify_reply(text: str, *, join_keywords: Iterable[str] = ()) -> ReplyKind:
     """Classify an inbound SMS reply.
 
     Args:
         text: the reply as received.
+        join_keywords: the shop's own opt-in keywords (see
+            :func:`classify_reply_detailed`).
 
     Returns:
         OPT_OUT, OPT_IN, HELP, MAYBE_OPT_OUT (flag for the owner) or OTHER.
     """
-    return classify_reply_detailed(text).kind
+    return classify_reply_detailed(text, join_keywords=join_keywords).kind

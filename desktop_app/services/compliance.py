@@ -6,7 +6,13 @@
   effect, in business days (the rule: within 10; Duet: at the next sync).
 * :func:`make_join_sign` draws a counter sign (PNG or PDF) whose QR code opens the
   phone's messaging app with the shop's number and the JOIN keyword;
-  :func:`handle_join_reply` is what the sync calls for such a reply.
+  :func:`remember_join_keyword` keeps every keyword a printed sign used (internal key
+  ``_join.keywords``, a JSON list) and :func:`join_keywords` returns them;
+  :func:`handle_join_reply` is what the sync calls for such a reply (JOIN, START...
+  or one of those keywords).
+* :func:`reviews` lists the replies and mails flagged for the owner to decide
+  (``history.decide_review`` records the decision, for the Activity page and the
+  command line alike).
 * :func:`unsubscribe_secret`, :func:`list_unsubscribe_header` and
   :func:`last_sms_times` give the sender and the planner what the rules in
   ``core.consent_rules`` need.
@@ -38,10 +44,12 @@ from desktop_app.storage.database import utc_now
 logger = logging.getLogger(__name__)
 
 SECRET_KEY: Final = "_unsubscribe.secret"
+JOIN_KEYWORDS_KEY: Final = "_join.keywords"
 JOIN_TAG: Final = "joined by SMS"
 REVOCATION_EVENTS: Final = {"opt_out": "sms", "unsubscribe": "email"}
 # Consent rows that record a customer's earlier choice, not a new revocation.
-_NOT_REVOCATIONS: Final = ("import",)
+# A suppression or deletion row repeats an opt-out the ledger already holds.
+_NOT_REVOCATIONS: Final = ("import", "suppression", "deletion")
 _KEYWORD: Final = re.compile(r"^[A-Z0-9]{2,20}$")
 _SIGN_FORMATS: Final = (".png", ".pdf")
 
@@ -271,12 +279,17 @@ def opt_out_sla_report(
 
     report = SlaReport(deadline_business_days=deadline)
     rows = db.query(
-        "SELECT * FROM consent WHERE status = 'opted_out' AND source NOT IN (?)"
-        " ORDER BY id",
+        "SELECT * FROM consent WHERE status = 'opted_out' AND source NOT IN ("
+        + ", ".join("?" for _ in _NOT_REVOCATIONS)
+        + ") ORDER BY id",
         list(_NOT_REVOCATIONS),
     )
     for row in rows:
-        waiting = events.get((row["contact_id"], row["channel"]), [])
+        waiting = (
+            events.get((row["contact_id"], row["channel"]), [])
+            if row["contact_id"] is not None
+            else []
+        )
         effective = str(row["created_at"])
         earlier = [e for e in waiting if e["seen"] <= effective]
         seen = earlier[0]["seen"] if earlier else effective
@@ -381,11 +394,124 @@ def last_sms_times(
 # --- JOIN at the counter -------------------------------------------------------------
 
 
-def _e164(number: str, region: str) -> str:
+def _e164(number: str, region: str, what: str = "Shop number") -> str:
     result = parse_phone(number, region)
     if not result.plausible or not result.e164:
-        raise ValidationError(f"Shop number: '{number}' is not a phone number.")
+        raise ValidationError(f"{what}: '{number}' is not a phone number.")
     return result.e164
+
+
+def sign_number(db: sqlite_utils.Database, number: str) -> str:
+    """Return the shop's SMS number for a sign in E.164 form.
+
+    National forms ("(212) 555-0100") are read in the ``phones.default_region``
+    setting's country.
+
+    Args:
+        number: the number as the owner typed it.
+
+    Returns:
+        The number in E.164 form.
+
+    Raises:
+        ValidationError: it is not a phone number.
+    """
+    region = settings_store.get_setting(db, "phones.default_region") or "US"
+    return _e164(number, region)
+
+
+def is_phone_sender(db: sqlite_utils.Database, sender: str) -> bool:
+    """Tell whether an SMS sender is a phone number (not a short code or a name).
+
+    Args:
+        sender: the sender as the provider gives it ("+15550100100", "72975").
+
+    Returns:
+        True when the sender reads as a phone number in E.164 form.
+    """
+    region = settings_store.get_setting(db, "phones.default_region") or "US"
+    result = parse_phone(sender, region)
+    return result.plausible and bool(result.e164)
+
+
+def join_keywords(db: sqlite_utils.Database) -> list[str]:
+    """Return every keyword a printed JOIN sign used (upper case, oldest first).
+
+    Returns:
+        The keywords kept under ``_join.keywords``; [] before any sign.
+    """
+    row = db.execute(
+        "SELECT value FROM settings WHERE key = ?", [JOIN_KEYWORDS_KEY]
+    ).fetchone()
+    try:
+        stored = json.loads(row[0]) if row is not None and row[0] else []
+    except json.JSONDecodeError:
+        logger.debug("%s is not JSON; no sign keywords", JOIN_KEYWORDS_KEY)
+        return []
+    if not isinstance(stored, list):
+        return []
+    return [str(word) for word in stored if isinstance(word, str)]
+
+
+def check_join_keyword(keyword: str) -> str:
+    """Return a sign keyword in upper case after checking it.
+
+    A keyword customers could mean as STOP, HELP or "maybe stop" is refused: a
+    reply must never be read as both an opt-in and something else.
+
+    Args:
+        keyword: the word customers text (letters and digits).
+
+    Returns:
+        The keyword in upper case.
+
+    Raises:
+        ValidationError: it is not 2-20 letters or digits, or it reads as an
+            opt-out or help keyword.
+    """
+    keyword = keyword.strip().upper()
+    if not _KEYWORD.match(keyword):
+        raise ValidationError(f"Keyword: '{keyword}' must be 2-20 letters or digits.")
+    kind = optout.classify_reply(keyword)
+    if kind in (
+        optout.ReplyKind.OPT_OUT,
+        optout.ReplyKind.MAYBE_OPT_OUT,
+        optout.ReplyKind.HELP,
+    ):
+        raise ValidationError(
+            f"Keyword: '{keyword}' already means opt-out or help; choose another "
+            "word, such as JOIN."
+        )
+    return keyword
+
+
+def remember_join_keyword(db: sqlite_utils.Database, keyword: str) -> list[str]:
+    """Keep a sign's keyword so a reply with it creates a contact like JOIN.
+
+    Args:
+        keyword: the keyword printed on a sign.
+
+    Returns:
+        Every kept keyword, this one included.
+
+    Raises:
+        ValidationError: the keyword is refused (see :func:`check_join_keyword`).
+        StorageError: the database could not keep it.
+    """
+    keyword = check_join_keyword(keyword)
+    kept = join_keywords(db)
+    if keyword not in kept:
+        kept.append(keyword)
+        try:
+            with db.conn:
+                db["settings"].upsert(
+                    {"key": JOIN_KEYWORDS_KEY, "value": json.dumps(kept)}, pk="key"
+                )
+        except sqlite3.Error as error:
+            raise StorageError(
+                "Duet could not keep the sign's keyword.", detail=str(error)
+            ) from error
+    return kept
 
 
 def join_uri(number: str, keyword: str = "JOIN") -> str:
@@ -412,7 +538,12 @@ def _qr_matrix(text: str) -> list[list[bool]]:
 
 
 def make_join_sign(
-    shop_name: str, number: str, out_path: Path, *, keyword: str = "JOIN"
+    shop_name: str,
+    number: str,
+    out_path: Path,
+    *,
+    keyword: str = "JOIN",
+    region: str = "US",
 ) -> Path:
     """Draw a counter sign: a QR code that opens a text to the shop with JOIN.
 
@@ -422,9 +553,11 @@ def make_join_sign(
 
     Args:
         shop_name: the shop's name, printed at the top.
-        number: the shop's SMS number (E.164, or national US form).
+        number: the shop's SMS number (E.164, or national form in ``region``).
         out_path: the file to write; ``.png`` or ``.pdf``.
-        keyword: the word customers send (letters and digits).
+        keyword: the word customers send (letters and digits; not an opt-out or
+            help keyword).
+        region: the country a national number is read in.
 
     Returns:
         ``out_path``.
@@ -439,10 +572,8 @@ def make_join_sign(
         raise ValidationError(f"{out_path.name}: the sign is saved as .png or .pdf.")
     if not shop_name.strip():
         raise ValidationError("Settings, field 'Shop name': the sign needs a name.")
-    keyword = keyword.strip().upper()
-    if not _KEYWORD.match(keyword):
-        raise ValidationError(f"Keyword: '{keyword}' must be 2-20 letters or digits.")
-    e164 = _e164(number, "US")
+    keyword = check_join_keyword(keyword)
+    e164 = _e164(number, region)
 
     figure = _sign_figure(shop_name.strip(), e164, keyword)
     try:
@@ -539,7 +670,8 @@ def handle_join_reply(
     """Record an SMS opt-in reply (JOIN, START...): contact, consent and evidence.
 
     The sync calls this for each inbound reply. A reply that is not an opt-in
-    keyword returns None and changes nothing. An unknown number becomes a new
+    keyword (JOIN, START... or a keyword a printed sign used, see
+    :func:`join_keywords`) returns None and changes nothing. An unknown number becomes a new
     contact tagged ``joined by SMS``. The ledger row's evidence quotes the reply,
     its message SID and time; an ``opt_in`` event keeps the reply. The same SID
     handled twice records nothing new.
@@ -554,13 +686,14 @@ def handle_join_reply(
         What was recorded, or None for a reply that is not an opt-in.
 
     Raises:
-        ValidationError: ``from_number`` is not a phone number.
+        ValidationError: ``from_number`` is not a phone number (a short code or a
+            sender name); the message names it "Sender", never the shop's number.
     """
-    verdict = optout.classify_reply_detailed(body)
+    verdict = optout.classify_reply_detailed(body, join_keywords=join_keywords(db))
     if verdict.kind is not optout.ReplyKind.OPT_IN:
         return None
-    region = settings_store.get_setting(db, "phones.default_region")
-    e164 = _e164(from_number, region)
+    region = settings_store.get_setting(db, "phones.default_region") or "US"
+    e164 = _e164(from_number, region, "Sender of the reply")
 
     seen = db.execute(
         "SELECT contact_id FROM events WHERE kind = 'opt_in' AND"
@@ -599,3 +732,110 @@ def handle_join_reply(
         ) from error
     logger.info("SMS opt-in recorded for contact %d (new: %s)", contact_id, created)
     return JoinResult(contact_id, created, consent_id)
+
+
+# --- replies and mails for the owner to decide ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Review:
+    """A reply or mail flagged for the owner to decide (a ``review`` event).
+
+    Attributes:
+        id: the event's id (what ``history.decide_review`` takes).
+        contact_id: the customer, when the number or address is known.
+        contact: the customer's name ("" when unknown).
+        channel: ``sms`` or ``email``.
+        sender: the number or address it came from.
+        text: the reply's text (for a mail: its subject and own lines).
+        received_at: when it arrived (UTC ISO text).
+        evidence: why Duet flagged it.
+        decision: None until decided, then ``opt_out`` or ``not_opt_out``.
+    """
+
+    id: int
+    contact_id: int | None
+    contact: str
+    channel: str
+    sender: str
+    text: str
+    received_at: str
+    evidence: str
+    decision: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the review as JSON (snake_case keys)."""
+        return {
+            "id": self.id,
+            "contact_id": self.contact_id,
+            "contact": self.contact,
+            "channel": self.channel,
+            "sender": self.sender,
+            "text": self.text,
+            "received_at": self.received_at,
+            "evidence": self.evidence,
+            "decision": self.decision,
+        }
+
+
+def reviews(
+    db: sqlite_utils.Database, *, include_decided: bool = False, limit: int = 500
+) -> list[Review]:
+    """Return the replies and mails flagged for review, newest first.
+
+    Args:
+        include_decided: also those the owner decided already.
+        limit: at most this many.
+
+    Returns:
+        The flagged replies (SMS) and mails (email).
+    """
+    from desktop_app.services import history
+
+    events = history.list_activity(
+        db, kinds=("review",), undecided_only=not include_decided, limit=limit
+    )
+    ids = [event.id for event in events]
+    channels: dict[int, str] = {}
+    if ids:
+        marks = ", ".join("?" * len(ids))
+        rows = db.execute(
+            "SELECT id, CASE WHEN json_valid(data) THEN json_extract(data,"
+            f" '$.channel') END FROM events WHERE id IN ({marks})",
+            ids,
+        ).fetchall()
+        channels = {int(row[0]): str(row[1] or "sms") for row in rows}
+    return [
+        Review(
+            event.id,
+            event.contact_id,
+            event.contact,
+            channels.get(event.id, "sms"),
+            event.sender,
+            event.body,
+            event.at,
+            event.evidence,
+            event.decision,
+        )
+        for event in events
+    ]
+
+
+def review_channel(db: sqlite_utils.Database, event_id: int) -> str | None:
+    """Return the channel of a flagged reply: ``sms`` or ``email``.
+
+    Args:
+        event_id: the ``review`` event.
+
+    Returns:
+        ``email`` for a mail flagged by the mailbox poll, ``sms`` for a text
+        reply, or None when no review event has that id.
+    """
+    row = db.execute(
+        "SELECT CASE WHEN json_valid(data) THEN json_extract(data, '$.channel') END"
+        " FROM events WHERE id = ? AND kind = 'review'",
+        [event_id],
+    ).fetchone()
+    if row is None:
+        return None
+    return "email" if row[0] == "email" else "sms"

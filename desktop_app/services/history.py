@@ -654,7 +654,7 @@ def decide_review(
         )
         message_store.add_event(
             db,
-            "opt_out",
+            "unsubscribe" if channel == "email" else "opt_out",
             contact_id=contact_id,
             message_id=message_id,
             body=body or "",

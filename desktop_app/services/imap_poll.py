@@ -4,11 +4,27 @@ Every email Duet sends carries ``List-Unsubscribe: <mailto:SHOP?subject=unsubscr
 TOKEN>``; a mail client's "Unsubscribe" button sends that mail to the shop. This
 module reads the unseen mails of the shop's inbox and handles two kinds:
 
-* **Unsubscribe requests**: a subject holding the word "unsubscribe", or a valid
-  per-contact token (``core.consent_rules.unsubscribe_token``) in the To or Subject.
-  The token names the contact; without one, the sender's address does. The email
-  consent becomes ``opted_out`` with the mail as evidence, and an ``unsubscribe``
-  event is recorded (the SLA report and the campaign reports read it).
+* **Unsubscribe requests**: a valid per-contact token
+  (``core.consent_rules.unsubscribe_token``) in the To or Subject (the
+  ``List-Unsubscribe`` mailto), or a mail whose subject or own text the reply
+  classifier (``core.optout``) reads as an opt-out. Every email's footer says "To
+  unsubscribe, reply with UNSUBSCRIBE or write to SHOP", so a reply "Re: Sale" whose
+  text is "UNSUBSCRIBE" counts, and a subject "Re: Sale - I did not unsubscribe, why
+  no emails?" does not. The token names the contact; without one, the sender's
+  address (From) does. The email consent becomes ``opted_out`` with the mail as
+  evidence, and an ``unsubscribe`` event is recorded (the SLA report and the
+  campaign reports read it).
+* **Mails to review**: from a known contact, a subject or text the classifier finds
+  unclear ("don't stop the sale!", "I did not unsubscribe") becomes a ``review``
+  event (channel ``email``) for the owner to decide, like an SMS reply flagged for
+  review; the mail stays unread for the owner's mail program.
+
+What is judged: the subject without its "Re:"/"Fwd:" prefixes and without the
+subject of the email Duet sent that it answers (those are the shop's words), and
+the reply's own text, the body's first lines (:data:`MAX_REPLY_LINES`) before the
+quoted mail: a line starting with ">", "On ... wrote:", "-----Original
+Message-----", an Outlook "From:/Sent:" block or line of underscores, a "-- "
+signature, or the shop's own unsubscribe footer.
 * **Bounces**: a delivery status notification (``multipart/report;
   report-type=delivery-status``) whose recipient block says ``Action: failed``.
   The contact with that address gets a warning and a ``bounce`` event, tied to the
@@ -21,6 +37,7 @@ recorded twice.
 
 import email
 import email.policy
+import html
 import imaplib
 import json
 import logging
@@ -37,6 +54,11 @@ import sqlite_utils
 
 from desktop_app.core import consent_rules
 from desktop_app.core.emails import email_key
+from desktop_app.core.optout import (
+    ReplyClassification,
+    ReplyKind,
+    classify_reply_detailed,
+)
 from desktop_app.errors import ProviderAuthError, ProviderUnavailable, StorageError
 from desktop_app.services.compliance import unsubscribe_secret
 from desktop_app.storage import consent as consent_store
@@ -49,7 +71,37 @@ Security = Literal["ssl", "starttls", "none"]
 MAX_MESSAGES: Final = 500
 """At most this many unseen mails are read per poll (newest first)."""
 
-_UNSUBSCRIBE_WORD: Final = re.compile(r"\bunsubscribe\b", re.IGNORECASE)
+MAX_REPLY_LINES: Final = 20
+"""At most this many of a reply's own lines are judged."""
+MAX_REPLY_CHARS: Final = 1000
+
+_REPLY_PREFIX: Final = re.compile(
+    r"^\s*(?:(?:re|fw|fwd|aw|sv|wg|tr|rv|antw|vs)\s*(?:\[\d+\])?\s*:\s*)+",
+    re.IGNORECASE,
+)
+_SUBJECT_SEPARATORS: Final = " -:,;|–—"
+_QUOTE_HEADER: Final = re.compile(
+    r"(?:wrote|schrieb|a écrit|escribió|ha scritto|schreef)\s*:\s*$", re.IGNORECASE
+)
+_ORIGINAL_MESSAGE: Final = re.compile(
+    r"^-{2,}\s*(?:original message|forwarded message|message d'origine"
+    r"|ursprüngliche nachricht)", re.IGNORECASE,
+)  # fmt: skip
+_OUTLOOK_RULE: Final = re.compile(r"^_{10,}\s*$")
+_HEADER_LINE: Final = re.compile(r"^\*?(?:from|von|de)\s*:\*?\s", re.IGNORECASE)
+_NEXT_HEADER: Final = re.compile(
+    r"^\*?(?:sent|date|to|subject|gesendet|envoyé)\s*:", re.IGNORECASE
+)
+_SHOP_FOOTER: Final = re.compile(r"to unsubscribe, reply", re.IGNORECASE)
+_HTML_QUOTE: Final = re.compile(
+    r"<blockquote|<div[^>]*(?:gmail_quote|divRplyFwdMsg|moz-cite-prefix)",
+    re.IGNORECASE,
+)
+_HTML_BREAK: Final = re.compile(r"<\s*(?:br|/p|/div|/li|/tr)\b[^>]*>", re.IGNORECASE)
+_HTML_TAG: Final = re.compile(r"<[^>]+>")
+_HTML_DROP: Final = re.compile(
+    r"<(style|script|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL
+)
 _DSN_ADDRESS: Final = re.compile(r"^\s*(?:rfc822\s*;)?\s*<?([^<>\s;]+@[^<>\s;]+)>?")
 
 
@@ -64,6 +116,7 @@ class ImapReport:
             already opted out.
         bounced: contacts whose address bounced.
         unmatched: unsubscribe or bounce mails that name no known contact.
+        review: contacts whose mail was flagged for the owner to decide.
         other: mails that were neither (left unread).
     """
 
@@ -72,6 +125,7 @@ class ImapReport:
     already_unsubscribed: int = 0
     bounced: list[int] = field(default_factory=list)
     unmatched: int = 0
+    review: list[int] = field(default_factory=list)
     other: int = 0
 
     def to_json(self) -> dict[str, Any]:
@@ -82,6 +136,7 @@ class ImapReport:
             "already_unsubscribed": self.already_unsubscribed,
             "bounced": self.bounced,
             "unmatched": self.unmatched,
+            "review": self.review,
             "other": self.other,
         }
 
@@ -89,7 +144,8 @@ class ImapReport:
         """Return the report in one plain line."""
         return (
             f"{self.checked} new mails: {len(self.unsubscribed)} unsubscribed, "
-            f"{len(self.bounced)} bounced, {self.unmatched} not matched to a contact."
+            f"{len(self.bounced)} bounced, {len(self.review)} to review, "
+            f"{self.unmatched} not matched to a contact."
         )
 
 
@@ -174,10 +230,12 @@ def poll_mailbox(
             logger.debug("logout from %s failed; the connection is closed anyway", host)
 
     logger.info(
-        "mailbox polled: %d mails, %d unsubscribed, %d bounced, %d unmatched",
+        "mailbox polled: %d mails, %d unsubscribed, %d bounced, %d to review, "
+        "%d unmatched",
         report.checked,
         len(report.unsubscribed),
         len(report.bounced),
+        len(report.review),
         report.unmatched,
     )
     return report
@@ -207,7 +265,7 @@ def _poll_inbox(
 def handle_mail(
     db: sqlite_utils.Database, message: Message, secret: str, report: ImapReport
 ) -> bool:
-    """Handle one mail: an unsubscribe request, a bounce, or neither.
+    """Handle one mail: a bounce, an unsubscribe request, one to review, or neither.
 
     Args:
         db: the open database.
@@ -216,7 +274,8 @@ def handle_mail(
         report: updated with what was done.
 
     Returns:
-        True when the mail was Duet's to handle (mark it read), else False.
+        True when the mail was Duet's to handle (mark it read), else False (also
+        for a mail flagged for review, which the owner may want to answer).
 
     Raises:
         StorageError: the database could not record a change.
@@ -225,9 +284,11 @@ def handle_mail(
         if _is_bounce(message):
             _handle_bounce(db, message, report)
             return True
-        if _is_unsubscribe(message, secret):
-            _handle_unsubscribe(db, message, secret, report)
-            return True
+        reading = _read_mail(db, message, secret)
+        if reading.unsubscribe:
+            return _handle_unsubscribe(db, message, secret, reading, report)
+        if reading.review is not None:
+            return _handle_review(db, message, reading, reading.review, report)
     except sqlite3.Error as error:
         raise StorageError(
             "Duet could not record a mail from the mailbox.", detail=str(error)
@@ -281,23 +342,154 @@ def _contact_exists(db: sqlite_utils.Database, contact_id: int) -> bool:
 # --- unsubscribe requests ------------------------------------------------------------
 
 
-def _is_unsubscribe(message: Message, secret: str) -> bool:
+@dataclass(frozen=True)
+class MailReading:
+    """How Duet reads a mail that is not a bounce.
+
+    Attributes:
+        unsubscribe: True for an unsubscribe request (token, subject or text).
+        by_token: True when a valid unsubscribe token was found.
+        subject_verdict: the classifier's reading of the judged subject.
+        text_verdict: the classifier's reading of the reply's own text.
+        judged_subject: the subject without prefixes and the shop's own subject.
+        own_text: the reply's own lines (see :func:`reply_own_text`).
+        review: the unclear verdict to flag, when not an unsubscribe.
+    """
+
+    unsubscribe: bool
+    by_token: bool
+    subject_verdict: ReplyClassification
+    text_verdict: ReplyClassification
+    judged_subject: str
+    own_text: str
+    review: ReplyClassification | None
+
+
+def judged_subject(db: sqlite_utils.Database, subject: str) -> str:
+    """Return the part of a subject that is the sender's own words.
+
+    "Re:"/"Fwd:" prefixes go; in a reply, the subject of an email Duet sent goes
+    too ("Re: Stop by for our sale - remove me" keeps "remove me").
+
+    Args:
+        db: the open database (for the subjects Duet sent).
+        subject: the mail's subject, one line.
+
+    Returns:
+        The words left to judge ("" when none).
+    """
+    stripped = _REPLY_PREFIX.sub("", subject).strip()
+    if stripped == subject.strip() or not stripped:
+        return stripped
+    row = db.execute(
+        "SELECT subject FROM messages WHERE channel = 'email' AND subject != ''"
+        " AND (lower(subject) = lower(?) OR lower(substr(?, 1, length(subject)))"
+        " = lower(subject)) ORDER BY length(subject) DESC LIMIT 1",
+        [stripped, stripped],
+    ).fetchone()
+    if row is None:
+        return stripped
+    return stripped[len(str(row[0])) :].strip(_SUBJECT_SEPARATORS)
+
+
+def _body_text(message: Message) -> str:
+    """Return the mail's text part (plain, else HTML without tags and quote)."""
+    get_body = getattr(message, "get_body", None)
+    if get_body is None:  # parsed without email.policy.default
+        return ""
+    try:
+        part = get_body(preferencelist=("plain", "html"))
+        content = part.get_content() if part is not None else None
+    except (KeyError, LookupError, ValueError):
+        logger.debug("mail body could not be decoded")
+        return ""
+    if part is None or not isinstance(content, str):
+        return ""
+    if part.get_content_subtype() == "html":
+        quote = _HTML_QUOTE.search(content)
+        content = content[: quote.start()] if quote else content
+        content = _HTML_DROP.sub("", content)
+        content = _HTML_TAG.sub("", _HTML_BREAK.sub("\n", content))
+        content = html.unescape(content)
+    return content
+
+
+def reply_own_text(text: str) -> str:
+    """Return a reply's own lines: the text before the quoted mail or signature.
+
+    The text ends at the first line that starts a quote or a signature: ">",
+    "On ... wrote:" (also on two lines), "-----Original Message-----", an Outlook
+    line of underscores or "From:" line followed by "Sent:"/"Date:", "-- ", or the
+    shop's own "To unsubscribe, reply..." footer. At most :data:`MAX_REPLY_LINES`
+    non-empty lines and :data:`MAX_REPLY_CHARS` characters are kept.
+
+    Args:
+        text: the body as plain text.
+
+    Returns:
+        The reply's own lines, joined by newlines.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        following = lines[index + 1].strip() if index + 1 < len(lines) else ""
+        if (
+            stripped.startswith(">")
+            or line.rstrip("\n") in ("-- ", "--")
+            or _ORIGINAL_MESSAGE.match(stripped)
+            or _OUTLOOK_RULE.match(stripped)
+            or _SHOP_FOOTER.search(stripped)
+            or _QUOTE_HEADER.search(stripped)
+            or (
+                _QUOTE_HEADER.search(following) is not None
+                and re.match(r"^(?:on|am|le|el|il|op)\s", stripped, re.IGNORECASE)
+            )
+            or (_HEADER_LINE.match(stripped) and _NEXT_HEADER.match(following))
+        ):
+            break
+        if stripped:
+            kept.append(stripped)
+        if len(kept) >= MAX_REPLY_LINES:
+            break
+    return "\n".join(kept)[:MAX_REPLY_CHARS]
+
+
+def _read_mail(db: sqlite_utils.Database, message: Message, secret: str) -> MailReading:
     subject = _header(message, "Subject")
-    if _UNSUBSCRIBE_WORD.search(subject):
-        return True
     where = " ".join(
         [_header(message, "To"), _header(message, "Delivered-To"), subject]
     )
-    return consent_rules.parse_unsubscribe_token(where, secret) is not None
+    by_token = consent_rules.parse_unsubscribe_token(where, secret) is not None
+    judged = judged_subject(db, subject)
+    own_text = reply_own_text(_body_text(message))
+    subject_verdict = classify_reply_detailed(judged)
+    text_verdict = classify_reply_detailed(own_text)
+    verdicts = (subject_verdict, text_verdict)
+    opt_out = any(v.kind is ReplyKind.OPT_OUT for v in verdicts)
+    unclear = next((v for v in verdicts if v.kind is ReplyKind.MAYBE_OPT_OUT), None)
+    return MailReading(
+        unsubscribe=by_token or opt_out,
+        by_token=by_token,
+        subject_verdict=subject_verdict,
+        text_verdict=text_verdict,
+        judged_subject=judged,
+        own_text=own_text,
+        review=None if opt_out else unclear,
+    )
 
 
 def _handle_unsubscribe(
-    db: sqlite_utils.Database, message: Message, secret: str, report: ImapReport
-) -> None:
+    db: sqlite_utils.Database,
+    message: Message,
+    secret: str,
+    reading: MailReading,
+    report: ImapReport,
+) -> bool:
     message_id = _header(message, "Message-ID")
     if _handled_before(db, "unsubscribe", message_id):
         report.already_unsubscribed += 1
-        return
+        return True
     subject = _header(message, "Subject")
     where = " ".join(
         [_header(message, "To"), _header(message, "Delivered-To"), subject]
@@ -312,10 +504,11 @@ def _handle_unsubscribe(
     if contact_id is None:
         report.unmatched += 1
         logger.debug("unsubscribe mail names no known contact")
-        return
+        # The owner's own mail stays unread unless its subject asked for it.
+        return reading.by_token or reading.subject_verdict.kind is ReplyKind.OPT_OUT
     if consent_store.current_consent(db, contact_id, "email") == "opted_out":
         report.already_unsubscribed += 1
-        return
+        return True
 
     received = _received_at(message)
     evidence = (
@@ -323,12 +516,21 @@ def _handle_unsubscribe(
         f"subject '{subject[:120]}', Message-ID {message_id or 'none'}; contact "
         f"found by {how}"
     )
+    if not reading.by_token:
+        verdict = (
+            reading.subject_verdict
+            if reading.subject_verdict.kind is ReplyKind.OPT_OUT
+            else reading.text_verdict
+        )
+        where_read = "subject" if verdict is reading.subject_verdict else "reply text"
+        evidence += f"; {where_read} read as an opt-out: {verdict.explanation}"
+    body = subject if reading.by_token else _judged_text(reading)
     with db.conn:
         db["events"].insert(
             {
                 "kind": "unsubscribe",
                 "contact_id": contact_id,
-                "body": subject[:500],
+                "body": body[:500],
                 "data": json.dumps(
                     {
                         "mail_message_id": message_id,
@@ -343,6 +545,60 @@ def _handle_unsubscribe(
             db, contact_id, "email", "opted_out", source="email", evidence=evidence
         )
     report.unsubscribed.append(contact_id)
+    return True
+
+
+def _judged_text(reading: MailReading) -> str:
+    """Return what was judged: the subject's own words and the reply's text."""
+    parts = [reading.judged_subject, reading.own_text]
+    return "\n".join(part for part in parts if part)
+
+
+def _handle_review(
+    db: sqlite_utils.Database,
+    message: Message,
+    reading: MailReading,
+    verdict: ReplyClassification,
+    report: ImapReport,
+) -> bool:
+    """Flag an unclear mail from a known contact for the owner (left unread)."""
+    sender = parseaddr(_header(message, "From"))[1]
+    contact_id = _contact_by_email(db, sender)
+    if contact_id is None:
+        report.other += 1
+        return False
+    message_id = _header(message, "Message-ID")
+    if _handled_before(db, "review", message_id):
+        return False
+    reading_text = _judged_text(reading)
+    received = _received_at(message)
+    with db.conn:
+        db["events"].insert(
+            {
+                "kind": "review",
+                "contact_id": contact_id,
+                "message_id": _last_email_to(db, sender),
+                "body": reading_text[:500],
+                "data": json.dumps(
+                    {
+                        "mail_message_id": message_id,
+                        "received_at": received,
+                        "channel": "email",
+                        "from": sender,
+                        "subject": _header(message, "Subject")[:200],
+                        "kind": verdict.kind.value,
+                        "matched": verdict.matched,
+                        "explanation": verdict.explanation,
+                        "source": "email",
+                    },
+                    ensure_ascii=False,
+                ),
+                "created_at": utc_now(),
+            }
+        )
+    report.review.append(contact_id)
+    logger.debug("mail from contact %d flagged for review", contact_id)
+    return False
 
 
 # --- bounces -----------------------------------------------------------------------------
@@ -425,6 +681,7 @@ def _handle_bounce(
                             "received_at": received,
                             "channel": "email",
                             "status": status,
+                            "address": address,
                         }
                     ),
                     "created_at": utc_now(),

@@ -11,7 +11,11 @@ A desktop app has no public address for Twilio's webhooks, so Duet asks instead.
    (with a small overlap) are stored once each, by Twilio SID, as ``reply`` events,
    and read with :mod:`desktop_app.core.optout`: an opt-out records an SMS opt-out with
    the reply as evidence, START/UNSTOP records an opt-in, HELP is shown to the owner,
-   and a sentence that may mean "stop" is flagged for review, never acted on.
+   and a sentence that may mean "stop" is flagged for review, never acted on. A
+   JOIN (or a keyword a printed sign used) from an unknown number creates the
+   contact (``compliance.handle_join_reply``). A reply from a sender that is not a
+   phone number (a short code such as 72975, a sender name) is skipped and counted;
+   it never stops the sync.
 
 Each reply and what it caused are written in one transaction, so a reply is never
 half handled and never handled twice.
@@ -26,7 +30,7 @@ from typing import Any, Protocol
 import sqlite_utils
 
 from desktop_app.core.optout import ReplyKind, classify_reply_detailed
-from desktop_app.errors import ProviderError
+from desktop_app.errors import ProviderError, ValidationError
 from desktop_app.storage import messages
 from desktop_app.storage.database import utc_now
 
@@ -88,6 +92,8 @@ class SyncReport:
         help: replies asking for help (shown to the owner).
         review: replies flagged for the owner to decide.
         unmatched: replies from numbers no contact has.
+        skipped: replies from senders that are not phone numbers (short codes,
+            sender names), not stored.
         errors: plain sentences for what could not be checked.
     """
 
@@ -100,6 +106,7 @@ class SyncReport:
     help: int = 0
     review: int = 0
     unmatched: int = 0
+    skipped: int = 0
     errors: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -114,6 +121,7 @@ class SyncReport:
             "help": self.help,
             "review": self.review,
             "unmatched": self.unmatched,
+            "skipped": self.skipped,
             "errors": list(self.errors),
         }
 
@@ -208,18 +216,30 @@ def _sync_replies(
     else:
         since = now - FIRST_INBOUND_WINDOW
 
+    from desktop_app.services import compliance
+
     received = provider.list_received(since)
+    join_words = compliance.join_keywords(db)
     for record in reversed(received):  # oldest first
         if not record.sid or messages.reply_recorded(db, record.sid):
             continue
-        _store_reply(db, record, report)
+        if not compliance.is_phone_sender(db, record.from_ or ""):
+            report.skipped += 1
+            logger.debug(
+                "reply %s skipped: its sender is not a phone number", record.sid
+            )
+            continue
+        _store_reply(db, record, report, join_words)
     messages.set_internal(db, LAST_INBOUND_KEY, _iso(now))
 
 
 def _store_reply(
-    db: sqlite_utils.Database, record: RecordedMessage, report: SyncReport
+    db: sqlite_utils.Database,
+    record: RecordedMessage,
+    report: SyncReport,
+    join_words: list[str],
 ) -> None:
-    verdict = classify_reply_detailed(record.body or "")
+    verdict = classify_reply_detailed(record.body or "", join_keywords=join_words)
     contact_ids = messages.contacts_with_phone(db, record.from_)
     received_at = _iso(record.created) if record.created else utc_now()
     data = {
@@ -274,9 +294,14 @@ def _store_reply(
         # the counter. It becomes a contact with SMS consent, the reply as evidence.
         from desktop_app.services import compliance
 
-        joined = compliance.handle_join_reply(
-            db, record.from_, record.body or "", record.sid, received_at
-        )
+        try:
+            joined = compliance.handle_join_reply(
+                db, record.from_, record.body or "", record.sid, received_at
+            )
+        except ValidationError:
+            # Its message quotes the sender; numbers stay out of the log.
+            logger.debug("JOIN reply %s not recorded: bad sender", record.sid)
+            joined = None
         if joined is not None:
             contact_ids = [joined.contact_id]
 

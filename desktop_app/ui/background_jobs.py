@@ -6,10 +6,14 @@
 connection and the saved providers:
 
 1. Twilio sync (delivery status, replies, STOP/START), when Twilio is set up;
-2. delayed trigger events whose time has come (``triggers.send_pending``);
-3. scheduled sends that are due now (``schedules.run_due``; never the missed ones,
+2. the shop's mailbox (unsubscribe mails, replies to review, bounces), when IMAP is
+   set up in the keyring; before anything is sent, so an unsubscribe counts at
+   once. An unreachable mailbox never fails the pass: the status line says so once,
+   and again only when the reason changes or after it worked in between;
+3. delayed trigger events whose time has come (``triggers.send_pending``);
+4. scheduled sends that are due now (``schedules.run_due``; never the missed ones,
    which wait for the owner);
-4. campaigns whose held messages may go now (quiet hours ended, or the shop's
+5. campaigns whose held messages may go now (quiet hours ended, or the shop's
    postal address was set, which releases the emails that waited for it).
 
 Only one pass runs at a time, and none starts while Compose sends, an import runs or
@@ -46,6 +50,8 @@ DEFAULT_INTERVAL_MINUTES = 3.0
 FIRST_RUN_DELAY_MS = 15_000
 BUSY_POLL_MS = 250
 WAITING = "waiting"
+MAILBOX_TIMEOUT = 10.0
+MAILBOX_ERROR_KEY = "_mailbox.last_error"
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,8 @@ class JobReport:
 
     Attributes:
         sync: the Twilio sync report, when Twilio is set up.
+        mailbox: the mailbox poll's ``ImapReport``, when IMAP is set up and the
+            mailbox answered.
         held_sent: held messages sent now that their time came.
         held_campaigns: campaigns whose held messages were sent.
         triggered: trigger events handled (delays that ended, queued events).
@@ -77,6 +85,7 @@ class JobReport:
     """
 
     sync: Any = None
+    mailbox: Any = None
     held_sent: int = 0
     held_campaigns: list[int] = field(default_factory=list)
     triggered: list[Any] = field(default_factory=list)
@@ -112,6 +121,8 @@ class JobReport:
             parts.append(texts.JOB_PAUSED.format(count=len(paused)))
         if self.sync is not None:
             parts.extend(_sync_parts(self.sync))
+        if self.mailbox is not None:
+            parts.extend(_mailbox_parts(self.mailbox))
         parts.extend(self.errors)
         return "; ".join(parts)
 
@@ -140,6 +151,51 @@ def _sync_parts(report: Any) -> list[str]:
     return parts
 
 
+def _mailbox_parts(report: Any) -> list[str]:
+    what: list[str] = []
+    if report.unsubscribed:
+        what.append(
+            texts.JOB_MAILBOX_UNSUBSCRIBED.format(count=len(report.unsubscribed))
+        )
+    if report.bounced:
+        what.append(texts.plural(len(report.bounced), "bounce", "bounces"))
+    if report.review:
+        what.append(texts.JOB_REVIEW.format(count=len(report.review)))
+    return [texts.JOB_MAILBOX.format(what=", ".join(what))] if what else []
+
+
+def _poll_mailbox(db: Any, report: JobReport) -> None:
+    """Poll the shop's mailbox when IMAP is set up; never raise for the mailbox."""
+    from desktop_app import credentials
+    from desktop_app.services.imap_poll import poll_mailbox
+    from desktop_app.storage import messages
+
+    try:
+        saved = credentials.load_imap()
+        if saved is None:
+            return
+        config, password = saved
+        report.mailbox = poll_mailbox(
+            db,
+            config.host,
+            config.port,
+            config.user,
+            password,
+            security=config.security,  # type: ignore[arg-type]
+            timeout=MAILBOX_TIMEOUT,
+        )
+    except KnownError as error:
+        text = texts.JOB_MAILBOX_FAILED.format(message=error.message)
+        if messages.get_internal(db, MAILBOX_ERROR_KEY) == text:
+            logger.debug("mailbox still not checked: %s", error.message)
+            return
+        messages.set_internal(db, MAILBOX_ERROR_KEY, text)
+        report.errors.append(text)
+        logger.info("mailbox not checked: %s", error.message)
+        return
+    messages.set_internal(db, MAILBOX_ERROR_KEY, None)
+
+
 def run_pass(request: JobRequest, cancel: Callable[[], bool]) -> JobReport:
     """Run one background pass (see the module docstring); blocking, for a worker.
 
@@ -165,6 +221,8 @@ def run_pass(request: JobRequest, cancel: Callable[[], bool]) -> JobReport:
             if senders.sms.name == "twilio":
                 twilio = senders.sms  # a TwilioSms here, as its name says
                 report.sync = sync.sync_once(db, twilio, now=request.now)
+            if not cancel():
+                _poll_mailbox(db, report)
             if not cancel():
                 report.files = _watched_files(db, senders)
             if not cancel():

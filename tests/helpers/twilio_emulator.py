@@ -475,3 +475,13 @@ def twilio_emulator_fixture() -> Iterator[TwilioEmulator]:
     emulator = TwilioEmulator().start()
     yield emulator
     emulator.stop()
+
+
+@pytest.fixture(name="twilio")
+def twilio_fixture(twilio_emulator: TwilioEmulator) -> Iterator[Any]:
+    """Duet's real Twilio provider, pointed at the emulator."""
+    from desktop_app.providers.twilio_sms import TwilioSms
+
+    sms = TwilioSms(ACCOUNT_SID, AUTH_TOKEN, SENDER, base_url=twilio_emulator.base_url)
+    yield sms
+    sms.close()

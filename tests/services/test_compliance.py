@@ -2,9 +2,7 @@
 
 import itertools
 import json
-import logging
 import struct
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -304,21 +302,6 @@ def test_other_replies_are_not_joins(db: sqlite_utils.Database) -> None:
 # --- the command line ----------------------------------------------------------------
 
 
-@pytest.fixture
-def close_log_handlers() -> Iterator[None]:
-    """cli.run adds a log file handler per call; close them after the test."""
-    logger = logging.getLogger("desktop_app")
-    before = list(logger.handlers)
-    level = logger.level
-    yield
-    for handler in logger.handlers[:]:
-        if handler not in before:
-            logger.removeHandler(handler)
-            handler.close()
-    logger.setLevel(level)
-
-
-@pytest.mark.usefixtures("close_log_handlers")
 def test_consent_and_sign_commands(
     capsys: pytest.CaptureFixture[str], data_dir: Path, tmp_path: Path
 ) -> None:

@@ -107,7 +107,8 @@ def test_poll_records_unsubscribes_and_bounces(shop: sqlite_utils.Database) -> N
     assert report.checked == 6
     assert report.unsubscribed == [1, 2, 3]
     assert report.bounced == [4]
-    assert (report.unmatched, report.other) == (1, 1)
+    # The question mentions 'unsubscribe': flagged for the owner, left unread.
+    assert (report.unmatched, report.review, report.other) == (1, [5], 0)
     assert seen == [True, True, True, True, False, True]
     assert "STORE" in commands and commands[-1] == "LOGOUT"
 
@@ -130,9 +131,16 @@ def test_poll_records_unsubscribes_and_bounces(shop: sqlite_utils.Database) -> N
         "Email test4@example.com bounced on 2026-03-07 (5.1.1 smtp; 550 5.1.1 "
         "<test4@example.com>: User unknown)."
     ]
+    from desktop_app.storage import messages as message_store
+
+    assert message_store.bounced_addresses(shop) == {
+        "test4@example.com": "bounced on 2026-03-07 (5.1.1 smtp; 550 5.1.1 "
+        "<test4@example.com>: User unknown)"
+    }
     events = list(shop.query("SELECT * FROM events ORDER BY id"))
     assert [(e["kind"], e["contact_id"]) for e in events] == [
         ("unsubscribe", 1), ("unsubscribe", 2), ("unsubscribe", 3), ("bounce", 4),
+        ("review", 5),
     ]  # fmt: skip
     assert events[3]["message_id"] == 40
     assert json.loads(events[0]["data"])["received_at"] == "2026-03-07T15:00:00+00:00"

@@ -1,7 +1,6 @@
 """Sync with Twilio through the emulator: delivery status, replies, opt-outs."""
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,16 +18,9 @@ from tests.helpers.twilio_emulator import (  # noqa: F401
     SENDER,
     TwilioEmulator,
     twilio_emulator_fixture,
+    twilio_fixture,
 )
 from tests.services.test_sending import add_contact, set_up_shop
-
-
-@pytest.fixture(name="twilio")
-def twilio_fixture(twilio_emulator: TwilioEmulator) -> Iterator[TwilioSms]:
-    """The real Twilio provider, pointed at the emulator."""
-    sms = TwilioSms(ACCOUNT_SID, AUTH_TOKEN, SENDER, base_url=twilio_emulator.base_url)
-    yield sms
-    sms.close()
 
 
 def _shop(db: sqlite_utils.Database, count: int = 3) -> None:

@@ -370,3 +370,108 @@ def test_saving_the_address_sends_the_emails_that_waited(qtbot, file_db, data_di
     assert len(emails) == 2
     assert "1 Example Street, Springfield" in emails[0].read_text(encoding="utf-8")
     assert len(list((data_dir / "outbox" / "sms").glob("*.txt"))) == 2
+
+
+# --- the mailbox in the background pass (issue 6) -------------------------------------
+
+MAIL_USER = "shop@example.com"
+MAIL_PASSWORD = "test-password"
+
+
+def _mail_contact(db) -> int:
+    table = db["contacts"].insert(
+        {"first_name": "Mail", "email": "mail1@example.com",
+         "email_key": "mail1@example.com", "tags": json.dumps([]),
+         "created_at": utc_now(), "updated_at": utc_now()}
+    )  # fmt: skip
+    return int(table.last_pk)
+
+
+def _unsubscribe_reply(message_id: str) -> bytes:
+    return (
+        f"From: mail1@example.com\r\nTo: {MAIL_USER}\r\nSubject: Re: Sale\r\n"
+        f"Message-ID: <{message_id}>\r\nDate: Sat, 07 Mar 2026 15:00:00 +0000\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nUNSUBSCRIBE\r\n\r\n"
+        "> To unsubscribe, reply with UNSUBSCRIBE or write to shop@example.com\r\n"
+    ).encode()
+
+
+def _save_mailbox(port: int) -> None:
+    credentials.save_imap(
+        credentials.ImapConfig("127.0.0.1", port, "none", MAIL_USER), MAIL_PASSWORD
+    )
+
+
+def test_a_pass_polls_the_mailbox_when_it_is_set_up(file_db, data_dir, memory_keyring):
+    from tests.helpers.imap_server import ImapServer
+
+    contact_id = _mail_contact(file_db)
+    mails = [_unsubscribe_reply("bg1@x")]
+    with ImapServer(user=MAIL_USER, password=MAIL_PASSWORD, messages=mails) as server:
+        _save_mailbox(server.port)
+        report = background_jobs.run_pass(
+            background_jobs.JobRequest(data_dir), cancel=lambda: False
+        )
+        seen = server.seen()
+
+    assert report.mailbox is not None and report.mailbox.unsubscribed == [contact_id]
+    assert seen == [True]
+    assert consent.current_consent(file_db, contact_id, "email") == "opted_out"
+    assert report.status_text() == "Mailbox: 1 unsubscribed"
+    assert report.errors == []
+
+
+def test_an_unreachable_mailbox_is_reported_once_and_the_pass_goes_on(
+    file_db, data_dir, memory_keyring, tmp_path
+):
+    import socket
+
+    from tests.helpers.imap_server import ImapServer
+
+    with socket.socket() as probe:  # a free port on 127.0.0.1 that nobody serves
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    _save_mailbox(port)
+    inbox = tmp_path / "till"
+    inbox.mkdir()
+    settings.set_setting(file_db, "automation.watch_folder", str(inbox))
+    request = background_jobs.JobRequest(data_dir)
+
+    first = background_jobs.run_pass(request, cancel=lambda: False)
+    second = background_jobs.run_pass(request, cancel=lambda: False)
+
+    assert first.mailbox is None
+    assert len(first.errors) == 1
+    assert first.errors[0].startswith("Mailbox not checked: The mail server")
+    assert first.status_text() == first.errors[0]
+    assert first.files == []  # the rest of the pass ran
+    assert second.errors == [] and not second.did_something()
+
+    # Once it works again, a later failure is reported again.
+    with ImapServer(user=MAIL_USER, password=MAIL_PASSWORD) as server:
+        _save_mailbox(server.port)
+        working = background_jobs.run_pass(request, cancel=lambda: False)
+    _save_mailbox(port)
+    third = background_jobs.run_pass(request, cancel=lambda: False)
+
+    assert working.errors == [] and working.mailbox.checked == 0
+    assert len(third.errors) == 1
+
+
+def test_no_mailbox_set_up_means_no_poll(file_db, data_dir, memory_keyring):
+    report = background_jobs.run_pass(
+        background_jobs.JobRequest(data_dir), cancel=lambda: False
+    )
+
+    assert report.mailbox is None and report.errors == []
+
+
+def test_status_line_names_what_the_mailbox_poll_found():
+    from desktop_app.services.imap_poll import ImapReport
+
+    report = JobReport(
+        mailbox=ImapReport(checked=4, unsubscribed=[1, 2], bounced=[3], review=[4])
+    )
+
+    assert report.status_text() == "Mailbox: 2 unsubscribed, 1 bounce, 1 to review"
+    assert not JobReport(mailbox=ImapReport(checked=3, other=3)).did_something()

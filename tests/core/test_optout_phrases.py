@@ -1,0 +1,99 @@
+"""The opt-out phrase table: what the auditor found, by the principle behind each.
+
+Each row is (reply, expected kind). The groups follow the module docstring of
+``core.optout``: keywords alone (any case, punctuation, spaced or dotted letters,
+repeats, short forms), requests about the texts or being contacted, brush-offs and
+mentions for the owner, and everyday sentences that are neither.
+"""
+
+import pytest
+
+from desktop_app.core.optout import ReplyKind, classify_reply, classify_reply_detailed
+
+OUT = ReplyKind.OPT_OUT
+REVIEW = ReplyKind.MAYBE_OPT_OUT
+OTHER = ReplyKind.OTHER
+IN = ReplyKind.OPT_IN
+
+KEYWORDS_ALONE = [
+    ("STOP", OUT), ("stop.", OUT), ("STOPALL", OUT), ("Unsubscribe!", OUT),
+    ("END", OUT), ("quit", OUT), ("Cancel", OUT), ("REVOKE", OUT), ("OPTOUT", OUT),
+    ("Opt out", OUT), ("opt-out please", OUT), ("arrêt", OUT), ("ARRET", OUT),
+]  # fmt: skip
+SPELLED_OUT = [
+    ("S T O P", OUT), ("S.T.O.P.", OUT), ("s-t-o-p", OUT), ("E N D", OUT),
+    ("U N S U B S C R I B E", OUT), ("Q.U.I.T", OUT),
+]  # fmt: skip
+STRETCHED_AND_SHORT = [
+    ("STOPP", OUT), ("Stooop!", OUT), ("Stp", OUT), ("unsub", OUT),
+    ("Unsub please", OUT), ("unsubcribe", OUT), ("CANCELL", OUT),
+]  # fmt: skip
+REQUESTS = [
+    ("quit texting me", OUT), ("Do not text", OUT), ("dont text", OUT),
+    ("Don't message me", OUT), ("stop sending me these", OUT),
+    ("Stop sending me these, I hate them", OUT), ("no more texts", OUT),
+    ("NO MORE", OUT), ("No more!!", OUT), ("take me off your list", OUT),
+    ("lose my number", OUT), ("Forget my number please", OUT), ("remove me", OUT),
+    ("revoke consent", OUT), ("I revoke my consent", OUT),
+    ("I withdraw my consent to these texts", OUT), ("cease texting me", OUT),
+    ("Never text me again", OUT), ("How do I unsubscribe from this?", OUT),
+    ("wrong number, who is this", OUT),
+]  # fmt: skip
+FOR_THE_OWNER = [
+    ("i want out", REVIEW), ("go away", REVIEW), ("Too many texts", REVIEW),
+    ("don't stop the sale!", REVIEW), ("Cancel my order", REVIEW),
+    ("cancel my order #1042 please", REVIEW), ("Please don't stop texting me", REVIEW),
+    ("I don't revoke my consent", REVIEW), ("dont text after 9pm", REVIEW),
+    ("Stop sending me the wrong size!", REVIEW), ("not interested", REVIEW),
+    ("I never unsubscribed, why no texts?", REVIEW),
+]  # fmt: skip
+EVERYDAY = [
+    ("when does the sale end?", OTHER), ("I quit my job, need a new outfit", OTHER),
+    ("See you Saturday", OTHER), ("Is the store open late?", OTHER),
+    ("stopped by yesterday", OTHER), ("I don't text much but love the shop", OTHER),
+    ("Thanks!", OTHER), ("no more sizes left?", OTHER), ("Send me the link", OTHER),
+    ("JOIN", IN), ("start", IN),
+]  # fmt: skip
+TABLE = KEYWORDS_ALONE + SPELLED_OUT + STRETCHED_AND_SHORT + REQUESTS
+TABLE += FOR_THE_OWNER + EVERYDAY
+
+
+@pytest.mark.parametrize(("text", "kind"), TABLE)
+def test_phrase_table(text: str, kind: ReplyKind) -> None:
+    result = classify_reply_detailed(text)
+
+    assert result.kind is kind, result.explanation
+    assert result.explanation
+
+
+def test_table_is_large_and_covers_every_group() -> None:
+    kinds = {kind for _text, kind in TABLE}
+
+    assert len(TABLE) >= 60
+    assert {OUT, REVIEW, OTHER} <= kinds
+
+
+def test_spelled_out_keyword_is_named_in_the_evidence() -> None:
+    result = classify_reply_detailed("S.T.O.P.")
+
+    assert result.matched == "stop"
+    assert result.explanation == "The whole reply is the opt-out keyword STOP."
+
+
+def test_spaced_letters_that_spell_no_keyword_stay_as_they_are() -> None:
+    assert classify_reply("A B C") is OTHER
+    assert classify_reply("s t o p p e d") is OTHER
+
+
+def test_shop_join_keywords_are_opt_ins_only_as_the_whole_reply() -> None:
+    result = classify_reply_detailed("Deals!", join_keywords=["DEALS", "VIP10"])
+
+    assert (result.kind, result.matched) == (IN, "deals")
+    assert "JOIN keyword" in result.explanation
+    assert classify_reply("vip10 please", join_keywords=["VIP10"]) is IN
+    assert classify_reply("any deals today?", join_keywords=["DEALS"]) is OTHER
+    assert classify_reply("DEALS") is OTHER
+
+
+def test_a_join_keyword_never_hides_an_opt_out() -> None:
+    assert classify_reply("STOP", join_keywords=["STOP"]) is OUT
