@@ -108,7 +108,29 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="A/B test: split customers at random between SMS text A and B",
     )
+    send.add_argument(
+        "--plan",
+        action="store_true",
+        help="show who would get what, and every skip and hold with its reason; "
+        "send nothing",
+    )
     send.add_argument("--json", action="store_true")
+
+    quiet = commands.add_parser(
+        "quiet-hours", help="the quiet-hours rules, and the shop's own stricter ones"
+    )
+    quiet_commands = quiet.add_subparsers(dest="quiet_command", required=True)
+    quiet_show = quiet_commands.add_parser("show", help="list the rules that apply")
+    quiet_show.add_argument("--json", action="store_true")
+    quiet_use = quiet_commands.add_parser(
+        "use", help="add the rules in FILE to Duet's (they can only be stricter)"
+    )
+    quiet_use.add_argument("file", type=Path)
+    quiet_export = quiet_commands.add_parser(
+        "export", help="write the shop's own rules (or a starter) to FILE to edit"
+    )
+    quiet_export.add_argument("file", type=Path)
+    quiet_commands.add_parser("clear", help="remove the shop's own rules")
 
     res = commands.add_parser(
         "resume", help="finish every campaign a crash or a pause left unfinished"
@@ -335,7 +357,7 @@ def _cmd_template(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
 def _cmd_template_check(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
     from decimal import Decimal, InvalidOperation
 
-    from desktop_app.core import compose, pairing
+    from desktop_app.core import compose, lint, pairing
     from desktop_app.core import templates as core_templates
     from desktop_app.storage import contacts, settings, templates
 
@@ -373,6 +395,10 @@ def _cmd_template_check(db: sqlite_utils.Database, args: argparse.Namespace) -> 
                     for p in problems
                 ],
                 "pairing": [warning.to_json() for warning in warnings],
+                "lints": [
+                    {"level": note.level, "field": note.field, "message": note.message}
+                    for note in lint.lint_template(template, shop.name)
+                ],
                 "tip": tip,
                 "audience": "contacts with a phone number",
                 "breakdown": breakdown.to_json(),
@@ -382,6 +408,7 @@ def _cmd_template_check(db: sqlite_utils.Database, args: argparse.Namespace) -> 
     print(f"Template '{template.name}'")
     for line in [str(p) for p in problems] + [str(w) for w in warnings]:
         print(f"- {line}")
+    _print_template_lints(db, template)
     if tip:
         print(tip)
     print(breakdown.summary_text())
@@ -393,6 +420,8 @@ def _cmd_send(
 ) -> int:
     from desktop_app.services import sending
 
+    if args.plan:
+        return _show_plan(db, args)
     summary = sending.send_campaign(
         db,
         data_dir=data_dir,
@@ -407,6 +436,65 @@ def _cmd_send(
         _print_json(summary.to_json())
     else:
         print(summary.summary_text())
+    return 0
+
+
+def _show_plan(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
+    from desktop_app.services import sending
+
+    plan = sending.plan_send(
+        db,
+        template_name=args.template,
+        tag=args.tag,
+        everyone=args.all,
+        test_mode=True if args.outbox else None,
+        ab_split=args.ab,
+    )
+    logger.info("plan shown: %d messages", len(plan.messages))
+    if args.json:
+        _print_json({**plan.to_json(), "messages": plan.messages_json()})
+        return 0
+    print(plan.summary_text())
+    for message in plan.messages:
+        if message.action != "send":
+            when = f" until {message.not_before_text}" if message.not_before else ""
+            print(
+                f"- contact {message.contact_id} {message.channel}: "
+                f"{message.action}{when}: {message.reason}"
+            )
+    return 0
+
+
+def _cmd_quiet_hours(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
+    from desktop_app.services import quiet_rules
+
+    if args.quiet_command == "use":
+        table = quiet_rules.use_own_rules(db, args.file)
+        count = len(table.rules)
+        print(
+            f"Your {count} {'rule' if count == 1 else 'rules'} from {args.file.name} "
+            "now apply on top of Duet's."
+        )
+        return 0
+    if args.quiet_command == "export":
+        count = quiet_rules.write_rules_file(db, args.file)
+        rules = "rule" if count == 1 else "rules"
+        print(f"Wrote {count} {rules} to {args.file}; edit it, then: quiet-hours use.")
+        return 0
+    if args.quiet_command == "clear":
+        had = quiet_rules.clear_own_rules(db)
+        print("Your own rules are removed." if had else "There were no own rules.")
+        return 0
+
+    facts = quiet_rules.describe(db)
+    if args.json:
+        _print_json(facts)
+        return 0
+    print(f"Duet's table, checked {facts['reviewed']}:")
+    for rule in facts["rules"]:
+        place = rule["state"] or rule["country"].replace("*", "every country")
+        mine = " (yours)" if rule["own"] else ""
+        print(f"- {rule['name']}{mine}: {place}, from {rule['effective']}")
     return 0
 
 
@@ -969,6 +1057,7 @@ def _run_with_database(args: argparse.Namespace, data_dir: Path) -> int:
         "consent": _cmd_consent,
         "sign": _cmd_sign,
         "backup": _cmd_backup,
+        "quiet-hours": _cmd_quiet_hours,
     }
     try:
         if args.command == "send":

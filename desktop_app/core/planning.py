@@ -279,6 +279,26 @@ class SendPlan:
             lines.append(f"Skipped {count}: {reason}")
         return "\n".join(lines)
 
+    def messages_json(self) -> list[dict[str, Any]]:
+        """Return every planned message's decision as JSON (no message text)."""
+        return [
+            {
+                "contact_id": m.contact_id,
+                "channel": m.channel,
+                "to": m.to,
+                "action": m.action,
+                "reason": m.reason,
+                "not_before": m.not_before_text,
+                "segments": m.segments,
+                "cost": m.cost,
+                "transactional": m.transactional,
+                "note": m.note,
+                "stop_added": m.stop_added,
+                "variant": m.variant,
+            }
+            for m in self.messages
+        ]
+
     def to_json(self) -> dict[str, Any]:
         """Return the plan's totals as JSON."""
         return {

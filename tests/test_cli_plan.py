@@ -1,0 +1,93 @@
+"""The command line shows a plan before sending, the template's lints, and the
+quiet-hours rules (the shop's own included)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from desktop_app import cli, paths
+from tests.conftest import SAMPLES
+
+SHOPIFY = SAMPLES / "shopify_customers_export_2023_cl.csv"
+
+
+def _run(capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str) -> str:
+    status = cli.run(["--data-dir", str(data_dir), *args])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    return captured.out
+
+
+def test_send_plan_lists_every_decision_and_sends_nothing(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _run(capsys, data_dir, "import", str(SHOPIFY), "--region", "CL")
+    _run(
+        capsys, data_dir, "template", "add", "News", "--sms", "Hi {first_name|there}",
+        "--subject", "News", "--body", "New stock is in.",
+    )  # fmt: skip
+
+    plan = json.loads(
+        _run(
+            capsys, data_dir, "send", "--template", "News", "--all", "--plan", "--json"
+        )
+    )
+    text = _run(capsys, data_dir, "send", "--template", "News", "--all", "--plan")
+
+    assert not paths.outbox_dir(data_dir).exists()
+    messages = plan["messages"]
+    assert len(messages) == 2 * 26
+    assert {m["action"] for m in messages} <= {"send", "hold", "skip"}
+    waiting = [m for m in messages if m["action"] == "hold"]
+    assert waiting and all(m["channel"] == "email" for m in waiting)
+    assert {m["reason"] for m in waiting} == {"shop postal address not set in Settings"}
+    assert plan["held"]["address"] == len(waiting)
+    assert sum(m["action"] == "send" for m in messages) == sum(plan["to_send"].values())
+    assert "emails wait: the shop's postal address is not set" in text
+    assert "email: hold: shop postal address not set in Settings" in text
+
+
+def test_template_check_prints_the_lints(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _run(
+        capsys, data_dir, "template", "add", "News", "--sms", "New stock is in!",
+        "--subject", "News", "--body", "Come and see.",
+    )  # fmt: skip
+
+    out = _run(capsys, data_dir, "template", "check", "News")
+    checked = json.loads(_run(capsys, data_dir, "template", "check", "News", "--json"))
+
+    assert "no 'Reply STOP to opt out' wording" in out
+    assert "does not say who sends it" in out
+    assert [note["field"] for note in checked["lints"]] == ["SMS text", "SMS text"]
+
+
+def test_quiet_hours_export_use_show_clear(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rules = tmp_path / "ours.json"
+
+    assert "Wrote 1 rule to" in _run(
+        capsys, data_dir, "quiet-hours", "export", str(rules)
+    )
+    assert "apply on top of Duet's" in _run(
+        capsys, data_dir, "quiet-hours", "use", str(rules)
+    )
+    shown = json.loads(_run(capsys, data_dir, "quiet-hours", "show", "--json"))
+
+    assert shown["own_file"] == "ours.json"
+    assert [r["name"] for r in shown["rules"] if r["own"]] == ["Shop policy"]
+    assert {"Florida rule", "Rhode Island rule"} <= {r["name"] for r in shown["rules"]}
+    assert "Shop policy (yours): every country" in _run(
+        capsys, data_dir, "quiet-hours", "show"
+    )
+    assert "removed" in _run(capsys, data_dir, "quiet-hours", "clear")
+
+    rules.write_text('{"reviewed": "2026-12-04", "rules": []}', encoding="utf-8")
+    status = cli.run(["--data-dir", str(data_dir), "quiet-hours", "use", str(rules)])
+    assert status == 1
+    assert (
+        "ours.json: field 'rules' must be a non-empty list" in capsys.readouterr().err
+    )
