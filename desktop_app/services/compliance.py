@@ -38,6 +38,7 @@ from desktop_app.core import consent_rules, optout
 from desktop_app.core.phones import parse_phone
 from desktop_app.errors import StorageError, ValidationError
 from desktop_app.storage import consent as consent_store
+from desktop_app.storage import contacts as contact_store
 from desktop_app.storage import settings as settings_store
 from desktop_app.storage.database import utc_now
 
@@ -649,6 +650,7 @@ def _new_joined_contact(db: sqlite_utils.Database, e164: str, now: str) -> int:
     table = db["contacts"]
     table.insert(
         {
+            "id": contact_store.next_contact_id(db),
             "phone": e164,
             "phone_kind": "mobile",
             "phones": json.dumps([entry]),

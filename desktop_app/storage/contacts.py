@@ -349,9 +349,19 @@ CONTACT_COLUMNS = (
 )
 
 
+# The highest contact id ever deleted. Ids are never used twice, so a message, an
+# event or an import's record of a deleted contact can never point at a new one.
+_HIGHEST_DELETED_KEY = "_contacts.highest_deleted_id"
+
+
 def next_contact_id(db: sqlite_utils.Database) -> int:
-    """Return the id the next inserted contact may use."""
-    row = db.execute("SELECT coalesce(max(id), 0) + 1 FROM contacts").fetchone()
+    """Return the id the next inserted contact may use (never a deleted one's)."""
+    row = db.execute(
+        "SELECT max(coalesce((SELECT max(id) FROM contacts), 0),"
+        " coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?), 0))"
+        " + 1",
+        [_HIGHEST_DELETED_KEY],
+    ).fetchone()
     return int(row[0])
 
 
@@ -421,6 +431,12 @@ def delete_contact_rows(db: sqlite_utils.Database, ids: list[int]) -> None:
     Args:
         ids: the contact ids.
     """
+    if ids:
+        db.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO"
+            " UPDATE SET value = max(CAST(value AS INTEGER), excluded.value)",
+            [_HIGHEST_DELETED_KEY, max(ids)],
+        )
     db.conn.executemany("DELETE FROM contacts WHERE id = ?", ([i] for i in ids))
 
 

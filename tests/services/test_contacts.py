@@ -237,3 +237,25 @@ def test_tags_are_stored_as_json_lists(shop):
     raw = shop.execute("SELECT tags FROM contacts WHERE id = ?", [ann]).fetchone()[0]
     assert json.loads(raw) == ["vip", "Café"]
     assert contacts.list_contacts(shop, search="cafe")[0].id == ann
+
+
+def test_a_deleted_contacts_id_is_never_given_to_a_new_one(
+    db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    from desktop_app.services import contacts as contact_service
+    from desktop_app.services.importing import import_file
+    from desktop_app.storage import contacts as contact_store
+
+    first = tmp_path / "first.csv"
+    first.write_text("Email\na@example.com\nb@example.com\n", encoding="utf-8")
+    import_file(db, first)
+    highest = max(c.id for c in contact_store.list_contacts(db))
+    contact_service.delete_contacts(db, [highest])
+
+    second = tmp_path / "second.csv"
+    second.write_text("Email\nc@example.com\n", encoding="utf-8")
+    import_file(db, second)
+
+    new = next(c for c in contact_store.list_contacts(db) if c.email == "c@example.com")
+    assert new.id == highest + 1
+    assert contact_store.next_contact_id(db) == highest + 2
