@@ -3,6 +3,10 @@
 A backup is a consistent copy made with SQLite's backup API, so it can be taken while
 the window or a send is writing. A restore checks that the chosen file really is a
 Duet database, keeps a copy of the current one, and swaps the files in one rename.
+
+A restore never forgets a customer's choice: every consent-ledger row recorded after
+the backup (an opt-out above all) is carried into the restored file, tied to the same
+phone number or address, so going back to an older backup cannot re-subscribe anyone.
 """
 
 import logging
@@ -10,12 +14,13 @@ import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
 from desktop_app import paths
 from desktop_app.errors import StorageError, ValidationError
-from desktop_app.storage.database import MIGRATIONS, backup_database
+from desktop_app.storage.database import MIGRATIONS, backup_database, migrate
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +35,7 @@ REQUIRED_TABLES = (
     "events",
 )
 SAFETY_COPY_FOLDER = "backups"
+_KEPT_NOTE = "(kept when a backup was restored)"
 
 
 def backup_to(db: sqlite_utils.Database, target_path: Path | str) -> Path:
@@ -160,6 +166,10 @@ def restore_from(data_dir: Path, source_path: Path | str) -> Path:
         _copy_file_database(source, staged)
         _make_self_contained(staged)
         kept = _keep_current(data_dir, live) if live.exists() else live
+        if live.exists():
+            carried = _carry_newer_consent(kept, staged)
+            if carried:
+                logger.info("%d consent changes newer than the backup kept", carried)
         os.replace(staged, live)
     except (sqlite3.Error, OSError) as error:
         staged.unlink(missing_ok=True)
@@ -172,6 +182,87 @@ def restore_from(data_dir: Path, source_path: Path | str) -> Path:
 
     logger.info("database restored from %s; previous copy kept at %s", source, kept)
     return kept
+
+
+def _carry_newer_consent(current: Path, staged: Path) -> int:
+    """Copy the ledger rows ``current`` has and ``staged`` lacks into ``staged``.
+
+    A row is missing when the backup has none with the same channel, status,
+    source, evidence, time and number or address (ids differ between copies). Each is tied to the
+    restored contact with the same phone number (SMS) or address
+    (email), else kept with no contact and its number or address, where the next
+    import finds it (see ``consent.deleted_opt_outs``).
+
+    Returns:
+        How many rows were carried.
+    """
+    target = sqlite_utils.Database(sqlite3.connect(staged))
+    try:
+        target.execute("PRAGMA foreign_keys=ON")
+        migrate(target, None)  # the recipient column needs migration 7
+        present = set(
+            target.execute(
+                "SELECT channel, status, source, evidence, created_at, recipient"
+                " FROM consent"
+            ).fetchall()
+        )
+        rows = [row for row in _consent_rows(current) if tuple(row) not in present]
+        with target.conn:
+            for channel, status, source, evidence, created_at, recipient in rows:
+                target.conn.execute(
+                    "INSERT INTO consent (contact_id, channel, status, source,"
+                    " evidence, import_id, created_at, recipient)"
+                    " VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
+                    [
+                        _contact_for(target, channel, recipient),
+                        channel,
+                        status,
+                        source,
+                        _kept_evidence(evidence),
+                        created_at,
+                        recipient,
+                    ],
+                )
+        target.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        target.conn.close()
+    return len(rows)
+
+
+def _kept_evidence(evidence: str) -> str:
+    if evidence.endswith(_KEPT_NOTE):
+        return evidence
+    return f"{evidence} {_KEPT_NOTE}".strip()
+
+
+def _consent_rows(path: Path) -> list[tuple[Any, ...]]:
+    """Return every ledger row of the database at ``path``, oldest first."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(consent)")}
+        stored = "c.recipient" if "recipient" in columns else "NULL"
+        return conn.execute(
+            "SELECT c.channel, c.status, c.source, c.evidence, c.created_at,"
+            f" coalesce({stored}, CASE c.channel WHEN 'sms' THEN k.phone"
+            " ELSE k.email END)"
+            " FROM consent c LEFT JOIN contacts k ON k.id = c.contact_id"
+            " ORDER BY c.id"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def _contact_for(
+    db: sqlite_utils.Database, channel: str, recipient: str | None
+) -> int | None:
+    if not recipient:
+        return None
+    column = "phone" if channel == "sms" else "lower(email)"
+    wanted = recipient if channel == "sms" else recipient.lower()
+    row = db.execute(
+        f"SELECT id FROM contacts WHERE {column} = ? ORDER BY id LIMIT 1", [wanted]
+    ).fetchone()
+    return None if row is None else int(row[0])
 
 
 def _keep_current(data_dir: Path, live: Path) -> Path:

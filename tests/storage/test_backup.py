@@ -141,7 +141,8 @@ def test_restore_replaces_the_database_and_keeps_the_old_one(
 
     assert kept.parent == data_dir / "backups"
     assert _counts(kept) == (5, 5)
-    assert _counts(live) == (1, 1)
+    # The contacts go back to the backup; their consent rows stay in the ledger.
+    assert _counts(live) == (1, 5)
     assert _counts(backup) == (1, 1)
     assert not live.with_name(live.name + "-wal").exists()
     reopened = open_database(live)
@@ -265,3 +266,38 @@ def test_cli_backup_and_restore_round_trip(
     not_duet.write_text("shopping list\n", encoding="utf-8")
     assert run([*base, "restore", str(not_duet)]) == 1
     assert "notes.txt is not a Duet database" in capsys.readouterr().err
+
+
+def test_restore_keeps_every_opt_out_recorded_after_the_backup(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    from desktop_app.storage import consent
+
+    live = paths.database_path(data_dir)
+    db = open_database(live)
+    _add_contact(db, 1)
+    _add_contact(db, 2)
+    backup = backup_to(db, tmp_path / "saved.sqlite3")
+    consent.record_consent(db, 1, "sms", "opted_out", source="reply", evidence="STOP")
+    _add_contact(db, 3)
+    consent.record_consent(db, 3, "email", "opted_out", source="manual", evidence="x")
+    before = db.execute("SELECT count(*) FROM consent").fetchone()[0]
+    db.close()
+
+    restore_from(data_dir, backup)
+
+    restored = open_database(live)
+    assert consent.current_consent(restored, 1, "sms") == "opted_out"
+    assert restored.execute("SELECT count(*) FROM consent").fetchone()[0] == before
+    kept = consent.deleted_opt_outs(restored)["email"]
+    assert [o.recipient for o in kept.values()] == ["customer3@example.com"]
+    evidence = restored.execute(
+        "SELECT evidence FROM consent WHERE contact_id = 1 ORDER BY id DESC LIMIT 1"
+    ).fetchone()[0]
+    assert evidence == "STOP (kept when a backup was restored)"
+    restored.close()
+
+    restore_from(data_dir, backup)  # restoring again adds nothing twice
+    again = open_database(live)
+    assert again.execute("SELECT count(*) FROM consent").fetchone()[0] == before
+    again.close()
