@@ -64,7 +64,6 @@ class OutboxSms:
     """An SMS sender that writes each message to ``folder/<name>.txt``."""
 
     name = PROVIDER
-    from_address = DEFAULT_FROM
 
     def __init__(self, folder: Path) -> None:
         """Send into ``folder`` (created on the first message)."""
@@ -163,6 +162,7 @@ class OutboxEmail:
     """An email sender that writes each message to ``folder/<name>.eml``."""
 
     name = PROVIDER
+    from_address = DEFAULT_FROM
 
     def __init__(self, folder: Path) -> None:
         """Send into ``folder`` (created on the first message)."""

@@ -237,3 +237,20 @@ def test_new_footer_matches_a_fresh_render(shop: ShopInfo, body: str) -> None:
 
 def test_new_footer_leaves_an_empty_email_alone() -> None:
     assert with_new_footer("", "", SHOPS[0]) == ("", "")
+
+
+def test_outbox_emails_carry_a_tokened_unsubscribe_without_a_shop_email(
+    db: sqlite_utils.Database, data_dir: Path
+) -> None:
+    _shop_without_address(db, contacts=1)
+    settings.set_setting(db, "shop.email", "")
+    settings.set_setting(db, "shop.address", ADDRESS)
+
+    _send_news(
+        db,
+        Senders(sms=RecordingSms(), email=OutboxEmail(data_dir / "outbox" / "email")),
+    )
+
+    (mail,) = _eml(data_dir)
+    header = str(mail["List-Unsubscribe"]).strip()
+    assert header.startswith("<mailto:outbox@duet.invalid?subject=unsubscribe%20")
