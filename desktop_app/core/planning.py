@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from desktop_app.core import (
     abtest,
     consent_rules,
+    lint,
     quiet_hours,
     segments,
     timezones,
@@ -157,6 +158,7 @@ class SendPlan:
     test_mode: bool = False
     messages: list[PlannedMessage] = field(default_factory=list)
     shop_name: str = ""
+    promotion: tuple[str, ...] = ()
 
     @property
     def variants(self) -> dict[str, int]:
@@ -239,6 +241,12 @@ class SendPlan:
             lines.append(
                 "The shop's name is not set in Settings, so first-time SMS cannot say "
                 "who sends them: set it before sending."
+            )
+        if self.promotion:
+            quoted = ", ".join(f"'{word}'" for word in self.promotion)
+            lines.append(
+                f"The template is marked transactional but promotes ({quoted}), so "
+                "it is sent as marketing: quiet hours and marketing consent apply."
             )
         if self.transactional:
             queued = sum(1 for m in self.messages if m.is_queued)
@@ -444,6 +452,20 @@ def _plan_sms(
     )
 
 
+def _promotion(template: TemplateText) -> tuple[str, ...]:
+    texts = (
+        template.sms_body,
+        str(getattr(template, "sms_body_b", "") or ""),
+        template.email_subject,
+        template.email_body,
+    )
+    found: dict[str, str] = {}
+    for text in texts:
+        for words in lint.promotional_words(text):
+            found.setdefault(words.lower(), words)
+    return tuple(found.values())
+
+
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
@@ -539,7 +561,9 @@ def build_plan(
         template_name: the template's name, for the plan's summary.
         template_id: the stored template's id, for the campaign row.
         audience: how the contacts were chosen, e.g. ``{"tag": "vip"}``.
-        transactional: the template is a receipt or notice, not marketing.
+        transactional: the template is a receipt or notice, not marketing. One
+            that contains promotional wording is planned as marketing anyway, and
+            the plan says so (``promotion``).
         test_mode: the messages go to the local test outbox. SMS without consent
             and SMS outside quiet hours then go out with a note instead of being
             skipped or held. Callers sending for real must pass False.
@@ -565,6 +589,9 @@ def build_plan(
             ``shop.timezone`` is not a time zone name.
     """
     price = price_from_settings(settings)
+    # A "transactional" template that promotes is marketing, whatever its flag says.
+    promotion = _promotion(template) if transactional else ()
+    transactional = transactional and not promotion
     ctx = _Context(
         shop=ShopInfo.from_settings(settings),
         shop_zone=settings.get("shop.timezone", "") or "UTC",
@@ -584,6 +611,7 @@ def build_plan(
         transactional=transactional,
         test_mode=test_mode,
         shop_name=ctx.shop.name,
+        promotion=promotion,
     )
     sms_consent = consent.get("sms", {})
     email_consent = consent.get("email", {})

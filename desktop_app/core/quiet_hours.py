@@ -477,9 +477,16 @@ def _parse_rule(raw: Any, index: int, label: str) -> QuietHoursRule:
         country == EVERY_COUNTRY or len(country) == 2
     ):
         raise fail("country", f"{country!r} is not '*' or a two-letter country code")
+    country = country.upper()
     state = _optional_text(raw, "state")
     if state is False or (state is not None and country == EVERY_COUNTRY):
         raise fail("state", "must be a state code of the rule's country")
+    if isinstance(state, str):
+        state = state.strip().upper()
+        if len(state) != 2 or not state.isalpha():
+            raise fail(
+                "state", f"{raw['state']!r} is not a two-letter code such as FL or TX"
+            )
 
     effective = _parse_date(raw.get("effective"))
     if effective is None:
@@ -494,7 +501,9 @@ def _parse_rule(raw: Any, index: int, label: str) -> QuietHoursRule:
     if not isinstance(source, str):
         raise fail("source", "must say where the rule comes from")
 
-    hours = _parse_hours(raw.get("hours", {}))
+    if not raw.get("hours"):
+        raise fail("hours", "must give the allowed hours of at least one day")
+    hours = _parse_hours(raw["hours"])
     if isinstance(hours, str):
         raise fail("hours", hours)
 

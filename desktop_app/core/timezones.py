@@ -189,6 +189,7 @@ def _build_area_index() -> dict[str, tuple[str, str]]:
 _AREA_INDEX: Final = _build_area_index()
 _UNKNOWN_ZONE: Final = "Etc/Unknown"
 _MAX_ZONE_SPREAD: Final = timedelta(hours=6)
+
 _QUICK_SAMPLES: Final = (
     datetime(2027, 1, 15, 12, tzinfo=UTC),
     datetime(2027, 7, 15, 12, tzinfo=UTC),

@@ -52,6 +52,12 @@ REVOCATION_EVENTS: Final = {"opt_out": "sms", "unsubscribe": "email"}
 # A suppression or deletion row repeats an opt-out the ledger already holds.
 _NOT_REVOCATIONS: Final = ("import", "suppression", "deletion")
 _KEYWORD: Final = re.compile(r"^[A-Z0-9]{2,20}$")
+# Replies customers send to any text; as a sign keyword they would sign people up
+# (or back up) without meaning to.
+_EVERYDAY_REPLIES: Final = frozenset(
+    "YES YEP YEAH YA SURE OK OKAY KK NO NOPE NAH THANKS THANK THX TY HI HELLO HEY "
+    "GOOD GREAT COOL NICE LOL WHO WHAT WHY WHEN WHERE HOW MAYBE PLEASE PLS".split()
+)
 _SIGN_FORMATS: Final = (".png", ".pdf")
 
 
@@ -473,6 +479,11 @@ def check_join_keyword(keyword: str) -> str:
     keyword = keyword.strip().upper()
     if not _KEYWORD.match(keyword):
         raise ValidationError(f"Keyword: '{keyword}' must be 2-20 letters or digits.")
+    if keyword.isdigit() or keyword in _EVERYDAY_REPLIES:
+        raise ValidationError(
+            f"Keyword: '{keyword}' is a word customers send in everyday replies, so "
+            "it cannot also mean 'sign me up'; choose a word such as JOIN or DEALS."
+        )
     kind = optout.classify_reply(keyword)
     if kind in (
         optout.ReplyKind.OPT_OUT,

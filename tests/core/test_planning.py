@@ -487,3 +487,19 @@ def test_email_to_an_address_that_bounced_is_skipped() -> None:
     )
     assert _by(plan, 1, "sms").action == "send"
     assert _by(plan, 2, "email").action == "send"
+
+
+def test_a_transactional_template_that_promotes_is_planned_as_marketing() -> None:
+    from datetime import UTC
+
+    receipt = _template(
+        sms="Thanks for your order! 20% off your next visit.", transactional=True
+    )
+    night = datetime(2027, 1, 12, 8, 0, tzinfo=UTC)  # 02:00 in Chicago
+
+    plan = _real([_contact(1, phone="+13125550101")], {}, receipt, now=night,
+                 transactional=True)  # fmt: skip
+
+    assert plan.transactional is False and plan.promotion == ("20% off",)
+    assert _by(plan, 1, "sms").reason == "no SMS marketing consent"
+    assert "promotes ('20% off'), so it is sent as marketing" in plan.summary_text()

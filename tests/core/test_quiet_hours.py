@@ -786,3 +786,31 @@ def test_held_time_is_allowed_in_every_zone(asked: datetime, e164: str) -> None:
     assert moment is not None
     for zone in zones:
         assert decide(moment, zone=zone, rules=RULES, **common).allowed
+
+
+def test_own_rule_codes_in_lower_case_apply_and_names_are_refused() -> None:
+    rule = {
+        "name": "Ours",
+        "country": "us",
+        "state": "fl",
+        "effective": "2026-01-01",
+        "source": "shop policy",
+        "hours": {"default": ["10:00", "20:00"]},
+    }
+    table = parse_rules({"reviewed": "2026-12-04", "rules": [rule]}, label="ours.json")
+    half_past_nine = utc("2027-01-12 14:30")  # 09:30 in Miami
+
+    decision = decide(half_past_nine, zone="America/New_York", country="US",
+                      state="FL", transactional=False, rules=table)  # fmt: skip
+
+    assert (table.rules[0].country, table.rules[0].state) == ("US", "FL")
+    assert decision.rule_name == "Ours"
+    for field, value, words in [
+        ("state", "Florida", "not a two-letter code"),
+        ("hours", {}, "at least one day"),
+    ]:
+        with pytest.raises(ValidationError, match=f"ours.json: rule 1 .*{words}"):
+            parse_rules(
+                {"reviewed": "2026-12-04", "rules": [{**rule, field: value}]},
+                label="ours.json",
+            )

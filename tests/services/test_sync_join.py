@@ -116,6 +116,16 @@ def test_a_keyword_that_means_stop_or_help_is_refused(
     assert compliance.join_keywords(db) == []
 
 
+@pytest.mark.parametrize("keyword", ["YES", "ok", "Thanks", "123", "hi"])
+def test_an_everyday_reply_word_is_refused_as_a_keyword(
+    db: sqlite_utils.Database, keyword: str
+) -> None:
+    with pytest.raises(ValidationError, match="everyday replies"):
+        compliance.remember_join_keyword(db, keyword)
+    assert compliance.join_keywords(db) == []
+    assert compliance.remember_join_keyword(db, "deals") == ["DEALS"]
+
+
 def test_sign_number_reads_national_forms_in_the_shop_region(
     db: sqlite_utils.Database,
 ) -> None:
