@@ -74,6 +74,18 @@ NO_ADDRESS = "shop postal address not set in Settings"
 MERGE_PROBLEM = "merge field problem: "
 TOO_LONG_WITH_STOP = "too long once 'Reply STOP to opt out' is added: "
 BOUNCED = "the address bounced: "
+NO_SHOP_NAME = (
+    "the shop's name is not set in Settings, and the first SMS to a customer must "
+    "say who sends it"
+)
+AWAITING_REVIEW = (
+    "a reply from this customer may mean stop and waits for your decision "
+    "(Replies page)"
+)
+AWAITING_REVIEW_EMAIL = (
+    "a mail from this customer may mean unsubscribe and waits for your decision "
+    "(Replies page)"
+)
 
 LANDLINE_KINDS = frozenset({"fixed_line", "fixed line", "landline"})
 
@@ -237,10 +249,12 @@ class SendPlan:
                 f"Added the shop's name and 'Reply STOP to opt out' for {who} (no SMS "
                 "from the shop in the last 30 days)."
             )
-        if self.stop_added and not self.shop_name:
+        if not self.shop_name and any(
+            m.channel == "sms" and m.is_queued for m in self.messages
+        ):
             lines.append(
                 "The shop's name is not set in Settings, so first-time SMS cannot say "
-                "who sends them: set it before sending."
+                "who sends them: set it before sending for real."
             )
         if self.promotion:
             quoted = ", ".join(f"'{word}'" for word in self.promotion)
@@ -339,6 +353,7 @@ class _Context:
     rules: RuleTable
     last_sms_at: Mapping[int, datetime]
     bounced: Mapping[str, str] = field(default_factory=dict)
+    awaiting_review: Mapping[str, frozenset[int]] = field(default_factory=dict)
 
 
 def price_from_settings(settings: Mapping[str, str]) -> float:
@@ -373,11 +388,24 @@ def _sms_body(
         return body, False, problem
 
     last = ctx.last_sms_at.get(contact.id)
-    if consent_rules.has_stop_wording(body) or not consent_rules.needs_stop_notice(
-        last, ctx.now
-    ):
+    if not consent_rules.needs_stop_notice(last, ctx.now):
         return body, False, None
-    longer = consent_rules.with_stop_notice(body, ctx.shop.name)
+    has_stop = consent_rules.has_stop_wording(body)
+    name = " ".join(ctx.shop.name.split())
+    if name and consent_rules.names_shop(body, name):
+        if has_stop:
+            return body, False, None
+    elif not name:
+        # The first SMS must say who sends it; without a name it cannot.
+        if not ctx.test_mode:
+            return body, False, NO_SHOP_NAME
+        if has_stop:
+            return body, False, None
+    elif has_stop:
+        longer = f"{name}: {body}"
+        problem = segments.body_problem(longer)
+        return longer, True, TOO_LONG_WITH_STOP + problem if problem else None
+    longer = consent_rules.with_stop_notice(body, name)
     problem = segments.body_problem(longer)
     return longer, True, TOO_LONG_WITH_STOP + problem if problem else None
 
@@ -416,6 +444,8 @@ def _plan_sms(
     )
     if not consent.allowed:
         return _skip(contact, "sms", to, consent.reason or NO_SMS_CONSENT)
+    if contact.id in ctx.awaiting_review.get("sms", ()):
+        return _skip(contact, "sms", to, AWAITING_REVIEW)
     merge = [problem for problem in problems if problem.kind == "merge"]
     if merge:
         return _skip(contact, "sms", to, _merge_problem(merge))
@@ -490,6 +520,8 @@ def _plan_email(
     bounce = ctx.bounced.get(to.casefold())
     if bounce is not None:
         return _skip(contact, "email", to, BOUNCED + bounce)
+    if contact.id in ctx.awaiting_review.get("email", ()):
+        return _skip(contact, "email", to, AWAITING_REVIEW_EMAIL)
     if problems:
         return _skip(contact, "email", to, _merge_problem(problems))
     if not rendered.email_text.strip() or not rendered.email_subject:
@@ -549,6 +581,7 @@ def build_plan(
     extra_values: Mapping[int, Mapping[str, str]] | None = None,
     ab_split: bool = False,
     bounced: Mapping[str, str] | None = None,
+    awaiting_review: Mapping[str, Iterable[int]] | None = None,
 ) -> SendPlan:
     """Plan one SMS and one email per contact.
 
@@ -580,6 +613,9 @@ def build_plan(
         bounced: email addresses a mail server refused for good, each with the
             words saying when and why (``bounced on 2027-01-12 (5.1.1)``); an email
             to one of them is skipped until the owner fixes the address.
+        awaiting_review: per channel, contacts whose reply (SMS) or mail (email)
+            may mean stop and waits for the owner's decision; they get nothing on
+            that channel until it is decided.
 
     Returns:
         The plan, with one message per contact and channel.
@@ -602,6 +638,9 @@ def build_plan(
         rules=quiet_rules or quiet_hours.load_rules(),
         last_sms_at=last_sms_at or {},
         bounced={address.casefold(): why for address, why in (bounced or {}).items()},
+        awaiting_review={
+            channel: frozenset(ids) for channel, ids in (awaiting_review or {}).items()
+        },
     )
     plan = SendPlan(
         template_name=template_name,

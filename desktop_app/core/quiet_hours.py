@@ -482,11 +482,7 @@ def _parse_rule(raw: Any, index: int, label: str) -> QuietHoursRule:
     if state is False or (state is not None and country == EVERY_COUNTRY):
         raise fail("state", "must be a state code of the rule's country")
     if isinstance(state, str):
-        state = state.strip().upper()
-        if len(state) != 2 or not state.isalpha():
-            raise fail(
-                "state", f"{raw['state']!r} is not a two-letter code such as FL or TX"
-            )
+        state = _state_code(state, fail)
 
     effective = _parse_date(raw.get("effective"))
     if effective is None:
@@ -520,6 +516,13 @@ def _parse_rule(raw: Any, index: int, label: str) -> QuietHoursRule:
         public_holidays=texts["public_holidays"],
         holiday_reason=texts["holiday_reason"],
     )
+
+
+def _state_code(state: str, fail: Callable[[str, str], ValidationError]) -> str:
+    code = state.strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        raise fail("state", f"{state!r} is not a two-letter code such as FL or TX")
+    return code
 
 
 def parse_rules(data: Any, *, label: str = RULES_FILE) -> RuleTable:

@@ -55,9 +55,13 @@ _KEYWORD: Final = re.compile(r"^[A-Z0-9]{2,20}$")
 # Replies customers send to any text; as a sign keyword they would sign people up
 # (or back up) without meaning to.
 _EVERYDAY_REPLIES: Final = frozenset(
-    "YES YEP YEAH YA SURE OK OKAY KK NO NOPE NAH THANKS THANK THX TY HI HELLO HEY "
-    "GOOD GREAT COOL NICE LOL WHO WHAT WHY WHEN WHERE HOW MAYBE PLEASE PLS".split()
-)
+    {
+        "YES", "YEP", "YEAH", "YA", "SURE", "OK", "OKAY", "KK", "NO", "NOPE", "NAH",
+        "THANKS", "THANK", "THX", "TY", "HI", "HELLO", "HEY", "GOOD", "GREAT",
+        "COOL", "NICE", "LOL", "WHO", "WHAT", "WHY", "WHEN", "WHERE", "HOW", "MAYBE",
+        "PLEASE", "PLS",
+    }
+)  # fmt: skip
 _SIGN_FORMATS: Final = (".png", ".pdf")
 
 
@@ -852,3 +856,16 @@ def review_channel(db: sqlite_utils.Database, event_id: int) -> str | None:
     if row is None:
         return None
     return "email" if row[0] == "email" else "sms"
+
+
+def awaiting_review(db: sqlite_utils.Database) -> dict[str, set[int]]:
+    """Return, per channel, the contacts with a flagged reply not yet decided.
+
+    Sends skip them on that channel until the owner decides (Replies page or
+    ``consent decide``): a reply that may mean stop is not ignored meanwhile.
+    """
+    waiting: dict[str, set[int]] = {"sms": set(), "email": set()}
+    for review in reviews(db):
+        if review.contact_id is not None:
+            waiting.setdefault(review.channel, set()).add(review.contact_id)
+    return waiting

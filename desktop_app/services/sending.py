@@ -254,6 +254,7 @@ def plan_send(
         ab_split=ab_split,
         bounced=messages.bounced_addresses(db),
         quiet_rules=quiet_rules.current_rules(db),
+        awaiting_review=compliance.awaiting_review(db),
     )
 
 

@@ -37,7 +37,7 @@ from desktop_app.core.contact_import.records import RawRecord, SourceValue
 from desktop_app.core.events import Event
 from desktop_app.errors import ValidationError
 from desktop_app.providers.base import Senders
-from desktop_app.services import quiet_rules, sending
+from desktop_app.services import compliance, quiet_rules, sending
 from desktop_app.storage import automation, consent, messages, settings, templates
 from desktop_app.storage import contacts as contact_store
 from desktop_app.storage.database import utc_now
@@ -450,6 +450,7 @@ def _plan(
         extra_values={contact.id: fields},
         bounced=messages.bounced_addresses(db),
         quiet_rules=quiet_rules.current_rules(db),
+        awaiting_review=compliance.awaiting_review(db),
     )
 
 

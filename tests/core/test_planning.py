@@ -166,7 +166,7 @@ def test_custom_field_only_for_contacts_that_have_it() -> None:
 
 def test_totals_segments_cost_and_worst_case() -> None:
     template = _template(
-        sms="Hi {first_name}, " + "x" * 160 + ". Reply STOP to opt out"
+        sms="Hi {first_name}, " + "x" * 146 + ". {shop_name}: Reply STOP to opt out"
     )
     contacts = [_contact(1, first_name="Al"), _contact(2, first_name="Zoë"),
                 _contact(3, phone=None)]  # fmt: skip
@@ -468,13 +468,35 @@ def test_first_sms_names_the_shop_only_when_the_body_does_not() -> None:
     )
 
 
-def test_without_a_shop_name_the_plan_says_first_sms_cannot_name_it() -> None:
+def test_without_a_shop_name_a_first_sms_waits_for_it() -> None:
     settings = {**SETTINGS, "shop.name": ""}
     plan = _real([_contact(1)], _opted_in(1), settings=settings)
+    outbox = build_plan([_contact(1)], _opted_in(1), _template(), settings,
+                        test_mode=True, now=NOON)  # fmt: skip
 
-    assert _by(plan, 1, "sms").body.endswith("inbox. Reply STOP to opt out.")
-    assert "The shop's name is not set in Settings" in plan.summary_text()
-    assert "for 1 first-time recipient " in plan.summary_text()
+    assert _by(plan, 1, "sms").reason == planning.NO_SHOP_NAME
+    assert _by(outbox, 1, "sms").body.endswith("inbox. Reply STOP to opt out.")
+    assert "The shop's name is not set in Settings" in outbox.summary_text()
+    assert "for 1 first-time recipient " in outbox.summary_text()
+
+
+def test_stop_wording_without_the_shop_name_gets_the_name_first() -> None:
+    template = _template(sms="Sale today! Reply STOP to opt out")
+    plan = _real([_contact(1)], _opted_in(1), template)
+
+    assert _by(plan, 1, "sms").body == "Corner Shop: Sale today! Reply STOP to opt out"
+
+
+def test_a_customer_whose_reply_awaits_a_decision_gets_nothing_on_that_channel() -> (
+    None
+):
+    plan = _real([_contact(1), _contact(2)], _opted_in(1, 2),
+                 awaiting_review={"sms": {1}, "email": {2}})  # fmt: skip
+
+    assert _by(plan, 1, "sms").reason == planning.AWAITING_REVIEW
+    assert _by(plan, 1, "email").action == "send"
+    assert _by(plan, 2, "email").reason == planning.AWAITING_REVIEW_EMAIL
+    assert _by(plan, 2, "sms").action == "send"
 
 
 def test_email_to_an_address_that_bounced_is_skipped() -> None:
