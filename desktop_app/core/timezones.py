@@ -264,7 +264,7 @@ def _clock(zone: str, instants: Iterable[datetime]) -> tuple[tuple[Any, ...], ..
     )
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=1024)
 def _full_clock(zone: str) -> tuple[tuple[Any, ...], ...]:
     """The zone's offset and abbreviation every 6 hours through 2024-2035."""
     start = datetime(2024, 1, 1, tzinfo=UTC)
@@ -310,18 +310,25 @@ def _nanp_place(number: phonenumbers.PhoneNumber) -> _Place | None:
     split = _SPLIT_AREA_CODES.get(national[:3], ())
     if zone is not None and not split:
         return _Place(place[0], place[1], zone, (zone,))
-    candidates = _distinct_clocks((*split, *zones) if split else zones)
+    candidates = _distinct_clocks(tuple(sorted({*split, *zones})))
     if len(candidates) == 1:
         return _Place(place[0], place[1], candidates[0], candidates)
     return _Place(place[0], place[1], None, _narrow(candidates))
 
 
-def _distinct_clocks(zones: Iterable[str]) -> tuple[str, ...]:
-    """Return the valid zones, one per distinct clock, in a stable order."""
+@functools.lru_cache(maxsize=1024)
+def _distinct_clocks(zones: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the valid zones, one per distinct clock, in a stable order.
+
+    Zones too far apart to place anyone (see :func:`_narrow`) come back as they
+    are, without the full comparison of their clocks, which is slow for dozens.
+    """
+    valid = [z for z in sorted(set(zones)) if z != _UNKNOWN_ZONE and is_zone_name(z)]
+    if _too_far_apart(tuple(valid)):
+        return tuple(valid)
     groups: dict[tuple[Any, ...], list[str]] = {}
-    for zone in sorted(set(zones)):
-        if zone != _UNKNOWN_ZONE and is_zone_name(zone):
-            groups.setdefault(_full_clock(zone), []).append(zone)
+    for zone in valid:
+        groups.setdefault(_full_clock(zone), []).append(zone)
     popularity = _zone_popularity()
     chosen = (
         max(group, key=lambda z: popularity.get(z, 0)) for group in groups.values()
@@ -338,14 +345,20 @@ def _country_zones(number: phonenumbers.PhoneNumber) -> tuple[str, ...]:
     """
     if _pn_timezone is None or number.country_code == 1:
         return ()
+    return _zones_of_calling_code(number.country_code)
+
+
+@functools.lru_cache(maxsize=256)
+def _zones_of_calling_code(calling_code: int) -> tuple[str, ...]:
+    assert _pn_timezone is not None
     zones: list[str] = []
-    for region in phonenumbers.region_codes_for_country_code(number.country_code):
+    for region in phonenumbers.region_codes_for_country_code(calling_code):
         example = phonenumbers.example_number_for_type(
             region, phonenumbers.PhoneNumberType.MOBILE
         )
         if example is not None:
             zones += _pn_timezone.time_zones_for_number(example)
-    return _distinct_clocks(zones)
+    return _distinct_clocks(tuple(sorted(set(zones))))
 
 
 def _pick_zone(zones: tuple[str, ...], state: str | None) -> str | None:
@@ -377,12 +390,13 @@ def _place(e164: str) -> _Place:
     zone = _pick_zone(zones, None)
     if zone is not None:
         return _Place(country, None, zone, (zone,))
-    candidates = _distinct_clocks(zones) or _country_zones(number)
+    candidates = _distinct_clocks(tuple(sorted(set(zones)))) or _country_zones(number)
     if len(candidates) == 1:
         return _Place(country, None, candidates[0], candidates)
     return _Place(country, None, None, _narrow(candidates))
 
 
+@functools.lru_cache(maxsize=1024)
 def _narrow(candidates: tuple[str, ...]) -> tuple[str, ...]:
     """Keep several zones only when they say something about where the owner is.
 
@@ -390,14 +404,17 @@ def _narrow(candidates: tuple[str, ...]) -> tuple[str, ...]:
     hours may never overlap; such a number (zones more than 6 hours apart) places
     nobody, and the shop's zone is used instead.
     """
+    return () if _too_far_apart(candidates) else candidates
+
+
+def _too_far_apart(zones: tuple[str, ...]) -> bool:
+    """Tell whether the zones' clocks are over 6 hours apart at some season."""
     for instant in _QUICK_SAMPLES:
-        offsets = [
-            instant.astimezone(ZoneInfo(zone)).utcoffset() for zone in candidates
-        ]
+        offsets = [instant.astimezone(ZoneInfo(zone)).utcoffset() for zone in zones]
         known = [offset for offset in offsets if offset is not None]
         if known and max(known) - min(known) > _MAX_ZONE_SPREAD:
-            return ()
-    return candidates
+            return True
+    return False
 
 
 def region_for_number(e164: str) -> tuple[str, str | None]:

@@ -625,8 +625,8 @@ def decide_review(
         note: the owner's words, kept as evidence.
 
     Raises:
-        ValidationError: no review event has that id, or it names no contact
-            (an opt-out needs one).
+        ValidationError: no review event has that id, it was decided already, or
+            it names no contact (an opt-out needs one).
     """
     from desktop_app.storage import consent as consent_store
     from desktop_app.storage import messages as message_store
@@ -639,6 +639,18 @@ def decide_review(
     if row is None:
         raise ValidationError(f"There is no reply to review with number {event_id}.")
     contact_id, message_id, body, data = row
+    earlier = db.execute(
+        "SELECT json_extract(data, '$.decision') FROM events WHERE kind = ?"
+        " AND json_valid(data) AND json_extract(data, '$.review_event_id') = ?"
+        " ORDER BY id DESC LIMIT 1",
+        [DECISION_KIND, event_id],
+    ).fetchone()
+    if earlier is not None:
+        what = "an opt-out" if earlier[0] == TREAT_AS_OPT_OUT else "not an opt-out"
+        raise ValidationError(
+            f"Reply {event_id} was already decided as {what}. To change the "
+            "customer's consent, use the contact's page (or: consent set)."
+        )
     channel = "email" if _event_data(data).get("channel") == "email" else "sms"
     if opt_out and contact_id is None:
         raise ValidationError(

@@ -306,3 +306,12 @@ def test_an_email_reply_treated_as_opt_out_unsubscribes_email_only(
     assert consent.current_consent(db, 1, "email") == "opted_out"
     assert consent.current_consent(db, 1, "sms") == "opted_in"
     assert history.list_activity(db, undecided_only=True) == []
+
+
+def test_a_decided_reply_cannot_be_decided_again(db: sqlite_utils.Database) -> None:
+    set_up_shop(db, contacts=1)
+    event_id = messages.add_event(db, "review", contact_id=1, body="stop it?")
+    history.decide_review(db, event_id, opt_out=True)
+
+    with pytest.raises(ValidationError, match="already decided as an opt-out"):
+        history.decide_review(db, event_id, opt_out=False)
