@@ -256,7 +256,24 @@ def _revocation_events(
             data = {}
         if isinstance(data, dict) and data.get("channel") in consent_store.CHANNELS:
             channel = data["channel"]
-        events[(row["contact_id"], channel)].append({**row, "seen": _event_seen(row)})
+        seen = _event_seen(row)
+        review_id = data.get("review_event_id") if isinstance(data, dict) else None
+        if review_id is not None:
+            # Decided by the owner: the request was seen when the reply came in.
+            for review in db.query("SELECT * FROM events WHERE id = ?", [review_id]):
+                seen = _event_seen(review)
+        events[(row["contact_id"], channel)].append({**row, "seen": seen})
+    for pending in reviews(db):
+        # Not decided yet: a possible revocation, seen and not in effect.
+        events[(pending.contact_id, pending.channel)].append(
+            {
+                "kind": "review (awaiting your decision)",
+                "body": pending.text,
+                "seen": _parse_time(pending.received_at)
+                .astimezone(UTC)
+                .isoformat(timespec="seconds"),
+            }
+        )
     return events
 
 

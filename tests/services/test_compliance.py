@@ -126,6 +126,33 @@ def test_sla_pending_becomes_late_after_ten_business_days(
     assert len(late.late) == 1
 
 
+def test_sla_counts_a_flagged_reply_from_when_it_arrived(
+    db: sqlite_utils.Database,
+) -> None:
+    from desktop_app.services import history
+
+    settings.set_setting(db, "shop.timezone", "UTC")
+    _contact(db, 1)
+    _event(db, "review", 1, "2026-03-02T09:00:00+00:00", "2026-03-02T09:00:00+00:00",
+           body="can you stop? too many")  # fmt: skip
+    review_id = db.execute("SELECT id FROM events WHERE kind = 'review'").fetchone()[0]
+
+    waiting = compliance.opt_out_sla_report(db, now=datetime(2026, 3, 17, tzinfo=UTC))
+
+    (pending,) = waiting.revocations
+    assert pending.source == "review (awaiting your decision)"
+    assert pending.seen_at == "2026-03-02T09:00:00+00:00"
+    assert (pending.effective_at, pending.business_days) == (None, 11)
+    assert waiting.late == [pending] and waiting.pending == [pending]
+
+    history.decide_review(db, review_id, opt_out=True, note="read on 17 March")
+    decided = compliance.opt_out_sla_report(db, now=datetime(2026, 3, 17, tzinfo=UTC))
+
+    (revocation,) = decided.revocations
+    assert revocation.seen_at == "2026-03-02T09:00:00+00:00"
+    assert revocation.effective_at is not None and not revocation.within_deadline
+
+
 # --- consent show / set --------------------------------------------------------------
 
 
