@@ -494,7 +494,10 @@ def _cmd_quiet_hours(db: sqlite_utils.Database, args: argparse.Namespace) -> int
     for rule in facts["rules"]:
         place = rule["state"] or rule["country"].replace("*", "every country")
         mine = " (yours)" if rule["own"] else ""
-        print(f"- {rule['name']}{mine}: {place}, from {rule['effective']}")
+        print(
+            f"- {rule['name']}{mine}: {place}, {rule['hours']}, "
+            f"from {rule['effective']}"
+        )
     return 0
 
 
@@ -503,6 +506,7 @@ def _cmd_resume(
 ) -> int:
     from desktop_app.providers.factory import senders_from_credentials
     from desktop_app.services import sending
+    from desktop_app.storage import messages
 
     senders, _mode = senders_from_credentials(data_dir, use_outbox=args.outbox)
     try:
@@ -519,6 +523,12 @@ def _cmd_resume(
         _print_json([summary.to_json() for summary in summaries])
     elif not summaries:
         print("No campaign was left unfinished.")
+    waiting = 0 if args.json else messages.count_waiting_for_address(db)
+    if waiting:
+        print(
+            f"{waiting} emails wait for the shop's postal address; set it with: "
+            "settings set shop.address 'ADDRESS', then run resume again."
+        )
     for summary in [] if args.json else summaries:
         print(summary.summary_text())
     stuck = [s for s in summaries if s.queued or s.stopped]

@@ -173,6 +173,9 @@ def test_without_a_postal_address_emails_wait_until_it_is_set(
     reasons = Counter(r["reason"] for r in history if r["channel"] == "email")
     assert reasons["shop postal address not set in Settings"] == waiting
 
+    assert f"{waiting} emails wait for the shop's postal address" in _run(
+        capsys, data_dir, "resume"
+    )
     out = _run(
         capsys, data_dir, "settings", "set", "shop.address", "1 Example St, Santiago"
     )

@@ -79,6 +79,8 @@ def test_quiet_hours_export_use_show_clear(
 
     assert shown["own_file"] == "ours.json"
     assert [r["name"] for r in shown["rules"] if r["own"]] == ["Shop policy"]
+    texas = next(r for r in shown["rules"] if r["name"] == "Texas rule")
+    assert texas["hours"] == "Mon–Sat 09:00–21:00, Sun 12:00–21:00"
     assert {"Florida rule", "Rhode Island rule"} <= {r["name"] for r in shown["rules"]}
     assert "Shop policy (yours): every country" in _run(
         capsys, data_dir, "quiet-hours", "show"

@@ -840,3 +840,45 @@ def decide_everywhere(
         f"{reason} (the number may be in several time zones)",
         chosen.rule_name,
     )
+
+
+_DAY_NAMES: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def hours_text(rule: QuietHoursRule) -> str:
+    """Return a rule's allowed hours in a few words.
+
+    Args:
+        rule: one rule of the table.
+
+    Returns:
+        e.g. ``every day 08:00–20:00`` or ``Mon–Sat 09:00–21:00, Sun 12:00–21:00``,
+        with ``closed on public holidays`` when the rule closes them.
+    """
+
+    def window(value: Window | None) -> str:
+        if value is None:
+            return "closed"
+        start, end = (seconds // 60 for seconds in value)
+        if (start, end) == (0, 24 * 60):
+            return "any time"
+        return f"{start // 60:02d}:{start % 60:02d}–{end // 60:02d}:{end % 60:02d}"
+
+    runs: list[tuple[int, int, str]] = []
+    for day, value in enumerate(rule.hours):
+        text = window(value)
+        if runs and runs[-1][2] == text:
+            runs[-1] = (runs[-1][0], day, text)
+        else:
+            runs.append((day, day, text))
+    if len(runs) == 1:
+        parts = [f"every day {runs[0][2]}"]
+    else:
+        parts = [
+            f"{_DAY_NAMES[first]}{'' if first == last else '–' + _DAY_NAMES[last]}"
+            f" {text}"
+            for first, last, text in runs
+        ]
+    if rule.public_holidays:
+        parts.append("closed on public holidays")
+    return ", ".join(parts)

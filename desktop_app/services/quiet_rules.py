@@ -163,6 +163,7 @@ def _rule_json(rule: quiet_hours.QuietHoursRule, *, own: bool) -> dict[str, Any]
         "effective": rule.effective.isoformat(),
         "until": rule.until.isoformat() if rule.until else None,
         "source": rule.source,
+        "hours": quiet_hours.hours_text(rule),
         "own": own,
     }
 

@@ -280,14 +280,20 @@ def count_held(db: sqlite_utils.Database, campaign_id: int, now: str) -> int:
     return int(row[0])
 
 
-def count_waiting_for_address(db: sqlite_utils.Database, campaign_id: int) -> int:
-    """Return how many queued emails of a campaign wait for the shop's address."""
-    row = db.execute(
-        "SELECT count(*) FROM messages WHERE campaign_id = ? AND state = 'queued'"
-        " AND reason = ?",
-        [campaign_id, NO_ADDRESS],
-    ).fetchone()
-    return int(row[0])
+def count_waiting_for_address(
+    db: sqlite_utils.Database, campaign_id: int | None = None
+) -> int:
+    """Return how many queued emails wait for the shop's address.
+
+    Args:
+        campaign_id: count one campaign's; None for every campaign.
+    """
+    sql = "SELECT count(*) FROM messages WHERE state = 'queued' AND reason = ?"
+    params: list[Any] = [NO_ADDRESS]
+    if campaign_id is not None:
+        sql += " AND campaign_id = ?"
+        params.append(campaign_id)
+    return int(db.execute(sql, params).fetchone()[0])
 
 
 def release_address_holds(

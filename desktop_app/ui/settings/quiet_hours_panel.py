@@ -29,9 +29,10 @@ HELP = (
     "of your own (a local law, your shop's policy): they apply on top of Duet's, so "
     "they can only make sending stricter."
 )
-SHIPPED = "Duet's table, checked {reviewed}: {count} rules ({names})."
+SHIPPED = "Duet's table, checked {reviewed}:\n{rules}"
 OWN_NONE = "Your own rules: none."
-OWN_SOME = "Your own rules, from {file}: {names}."
+OWN_SOME = "Your own rules, from {file}:\n{rules}"
+RULE_LINE = "• {name} ({place}): {hours}"
 STARTER = "Save a starter file…"
 LOAD = "Load your rules…"
 REMOVE = "Remove your rules"
@@ -82,17 +83,13 @@ class QuietHoursPanel(QGroupBox):
         except KnownError as error:
             common.show_result(self.result_label, error.message, "error")
             return
-        shipped = [rule for rule in facts["rules"] if not rule["own"]]
-        own = [rule["name"] for rule in facts["rules"] if rule["own"]]
+        shipped = [_line(rule) for rule in facts["rules"] if not rule["own"]]
+        own = [_line(rule) for rule in facts["rules"] if rule["own"]]
         self.shipped_label.setText(
-            SHIPPED.format(
-                reviewed=facts["reviewed"],
-                count=len(shipped),
-                names=", ".join(rule["name"] for rule in shipped),
-            )
+            SHIPPED.format(reviewed=facts["reviewed"], rules="\n".join(shipped))
         )
         self.own_label.setText(
-            OWN_SOME.format(file=facts["own_file"], names=", ".join(own))
+            OWN_SOME.format(file=facts["own_file"], rules="\n".join(own))
             if own
             else OWN_NONE
         )
@@ -144,3 +141,8 @@ class QuietHoursPanel(QGroupBox):
     @Slot()
     def _on_remove_button_clicked(self) -> None:
         self.remove()
+
+
+def _line(rule: dict[str, object]) -> str:
+    place = rule["state"] or str(rule["country"]).replace("*", "everywhere")
+    return RULE_LINE.format(name=rule["name"], place=place, hours=rule["hours"])
