@@ -105,13 +105,18 @@ _STRONG_WORDS: Final = rf"stop|stopall|{_UNSUBSCRIBE}|revoke|optout|opt out|arre
 _POLITE: Final = (
     r"please|pls|plz|thanks|thank you|thankyou|thx|ty|now|ok|okay|sorry|asap"
 )
-_OPT_OUT_TRAILERS: Final = r"all|me|it|this|now|already|texts?|messages?|msgs?|sms"
+_OPT_OUT_TRAILERS: Final = (
+    r"all|me|it|this|these|them|now|already|texts?|messages?|msgs?|sms"
+)
+# Words a customer puts before a keyword without changing it ("Yes stop", "I said
+# STOP").
+_KEYWORD_LEAD: Final = rf"{_POLITE}|yes|yeah|yep|just|i said|i say|i mean"
 _CANCEL_TRAILERS: Final = r"all|me|texts?|messages?|msgs?|sms"
 
 
 def _whole(words: str, trailers: str) -> re.Pattern[str]:
     extra = f"{words}|{trailers}|{_POLITE}"
-    return re.compile(rf"^(?:(?:{_POLITE}) )*(?P<kw>{words})(?: (?:{extra}))*$")
+    return re.compile(rf"^(?:(?:{_KEYWORD_LEAD}) )*(?P<kw>{words})(?: (?:{extra}))*$")
 
 
 _WHOLE_OPT_OUT: Final = _whole(rf"{_STRONG_WORDS}|end|quit", _OPT_OUT_TRAILERS)
@@ -174,6 +179,8 @@ _VAGUE: Final = tuple(
         r"\bleave (?:me|us) be\b",
         rf"\btoo many {_MESSAGES}\b",
         r"^enough(?: already)?$",
+        rf"^enough (?:with |of )?(?:the |your |these |all )?{_MESSAGES}\b",
+        r"^remove$",
     )
 )
 

@@ -37,7 +37,9 @@ REQUESTS = [
     ("revoke consent", OUT), ("I revoke my consent", OUT),
     ("I withdraw my consent to these texts", OUT), ("cease texting me", OUT),
     ("Never text me again", OUT), ("How do I unsubscribe from this?", OUT),
-    ("wrong number, who is this", OUT),
+    ("wrong number, who is this", OUT), ("I said STOP", OUT), ("Yes stop", OUT),
+    ("please stop these", OUT), ("just stop", OUT), ("Remove", REVIEW),
+    ("enough with the texts", REVIEW), ("Yes", OTHER), ("I said yes", OTHER),
 ]  # fmt: skip
 FOR_THE_OWNER = [
     ("i want out", REVIEW), ("go away", REVIEW), ("Too many texts", REVIEW),
