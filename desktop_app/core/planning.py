@@ -396,8 +396,9 @@ def _sms_body(
         if has_stop:
             return body, False, None
     elif not name:
-        # The first SMS must say who sends it; without a name it cannot.
-        if not ctx.test_mode:
+        # The first marketing SMS must say who sends it; without a name it cannot.
+        # (A receipt the customer asked for still goes, with the STOP notice.)
+        if not ctx.test_mode and not ctx.transactional:
             return body, False, NO_SHOP_NAME
         if has_stop:
             return body, False, None

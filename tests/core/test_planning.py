@@ -525,3 +525,13 @@ def test_a_transactional_template_that_promotes_is_planned_as_marketing() -> Non
     assert plan.transactional is False and plan.promotion == ("20% off",)
     assert _by(plan, 1, "sms").reason == "no SMS marketing consent"
     assert "promotes ('20% off'), so it is sent as marketing" in plan.summary_text()
+
+
+def test_without_a_shop_name_a_receipt_still_goes() -> None:
+    settings = {**SETTINGS, "shop.name": ""}
+    receipt = _template(transactional=True)
+
+    plan = _real([_contact(1)], {}, receipt, settings=settings, transactional=True)
+
+    assert _by(plan, 1, "sms").action == "send"
+    assert _by(plan, 1, "sms").body.endswith("inbox. Reply STOP to opt out.")
