@@ -132,7 +132,9 @@ def test_an_email_reply_is_listed_and_counted_like_a_text(qtbot, shop_db, data_d
     row = row_of(view, "Cara Diaz")
 
     assert badge(window) == "Replies (1)"
-    assert view.table.item(row, 2).text() == "May mean stop (email)"
+    assert view.table.item(row, 2).text() == (
+        "May mean stop — needs your decision (by email)"
+    )
     assert view.table.item(row, 5).text() == "Needs your decision"
     assert view.table.item(row, 5).font().bold()
 
@@ -167,3 +169,43 @@ def test_a_background_pass_refreshes_the_badge_and_the_page(
     assert "review" in kinds
     bob = contact_ids(shop_db)["Bob"]
     assert consent.current_consent(shop_db, bob, "sms") != "opted_out"
+
+
+def test_each_text_a_customer_sent_is_one_row_saying_what_duet_did(
+    qtbot, shop_db, data_dir
+):
+    from desktop_app.services import sync
+    from tests.services.test_replies_view import NOW, FakeInbox
+
+    inbox = FakeInbox()
+    inbox.add("+12125550101", "STOP", 1)
+    inbox.add("+13055550177", "JOIN", 2)
+    inbox.add("+12125550102", "is the sale going to stop soon?", 3)
+    sync.sync_once(shop_db, inbox, now=NOW)
+    assert shop_db.execute("SELECT count(*) FROM events").fetchone()[0] > 3
+    window = make_window(qtbot, shop_db, data_dir)
+    window.show_view("replies")
+    view = window.replies_view
+
+    table = view.table
+    cells = [
+        (table.item(row, 1).text(), table.item(row, 2).text())
+        for row in range(table.rowCount())
+    ]
+
+    assert cells == [
+        ("Bob Stone", "May mean stop — needs your decision"),
+        ("+13055550177 (contact, no name yet)", "Signed up (JOIN)"),
+        ("Ann Lee", "Opted out (STOP)"),
+    ]
+    assert all(table.item(row, 4).text() for row in range(table.rowCount()))
+    assert badge(window) == "Replies (1)"
+
+    view.table.selectRow(0)
+    qtbot.mouseClick(view.not_opt_out_button, Qt.MouseButton.LeftButton)
+
+    assert table.rowCount() == 3
+    assert table.item(0, 2).text() == "Decided: not an opt-out"
+    assert badge(window) == "Replies"
+    view.filter_combo.setCurrentIndex(view.filter_combo.findData("opt_in"))
+    assert [event.label for event in view.events] == ["Signed up (JOIN)"]

@@ -1,8 +1,9 @@
-"""The Replies page: what customers did, and the replies the owner must decide on.
+"""The Replies page: what customers sent, and the replies the owner must decide on.
 
-It lists replies (by text, or by email from the mailbox check), opt-outs (with the
-words that caused them), HELP requests and replies flagged for review ("please don't
-text me"), newest first. For a flagged
+One row per text or mail a customer sent (``services.replies_view`` merges the
+events sync and the mailbox check record for it), newest first, saying in plain
+words what Duet did: "Opted out (STOP)", "Signed up (JOIN)", "Asked for help",
+"May mean stop — needs your decision", "Decided: not an opt-out"... For a flagged
 reply the owner chooses "Treat as opt-out" or "Not an opt-out"; Duet never guesses.
 "Check for replies now" runs one Twilio sync on a background thread with its own
 database connection; in test mode it says there is nothing to check.
@@ -30,8 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.errors import KnownError
-from desktop_app.services import history
-from desktop_app.services.history import ActivityEvent
+from desktop_app.services import history, replies_view
+from desktop_app.services.replies_view import ReplyRow
 from desktop_app.storage import settings
 from desktop_app.ui import feedback, tasks
 from desktop_app.ui.activity import texts
@@ -44,19 +45,18 @@ logger = logging.getLogger(__name__)
 
 TEST_MODE_RESULT = "test mode"
 MAX_ROW_LINES = 3
+CUSTOMER_WIDTH = 170
+WHAT_WIDTH = 160
 
 
-def channel_of(event: ActivityEvent) -> str:
+def channel_of(event: ReplyRow) -> str:
     """Return ``email`` for a mail from the mailbox, else ``sms``."""
     return event.channel
 
 
-def kind_label(event: ActivityEvent) -> str:
-    """Return the "What" cell: the kind of event and, for email, the channel."""
-    label = texts.KIND_LABELS.get(event.kind, event.kind)
-    if channel_of(event) == "email":
-        return texts.BY_EMAIL.format(label=label)
-    return label
+def kind_label(event: ReplyRow) -> str:
+    """Return the "What Duet did" cell, e.g. "Opted out (STOP)"."""
+    return event.label
 
 
 def check_for_replies(data_dir: Path, database: Path) -> Any:
@@ -95,7 +95,7 @@ class ActivityView(QWidget):
         self._db = db
         self._data_dir = data_dir
         self._check_task: tasks.Task | None = None
-        self.events: list[ActivityEvent] = []
+        self.events: list[ReplyRow] = []
 
         self.filter_combo = QComboBox()
         for key, label in texts.FILTERS:
@@ -115,13 +115,14 @@ class ActivityView(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
-        fit = QHeaderView.ResizeMode.ResizeToContents
-        for column in (0, 1):
-            header.setSectionResizeMode(column, fit)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         for column in (3, 4):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((2, 112), (5, 112)):
+        for column, width in ((1, CUSTOMER_WIDTH), (2, WHAT_WIDTH), (5, 112)):
             header.resizeSection(column, width)
+        # "What Duet did" already says the decision ("Decided: opt-out"); the
+        # column stays for readers of the table, out of sight.
+        self.table.setColumnHidden(5, True)
         self.opt_out_button = QPushButton(texts.TREAT_AS_OPT_OUT)
         self.not_opt_out_button = QPushButton(texts.NOT_AN_OPT_OUT)
         self.count_label = QLabel()
@@ -162,16 +163,10 @@ class ActivityView(QWidget):
         """Read the events again, keeping the selected one selected."""
         chosen = self.selected_event()
         key = self.filter_combo.currentData()
-        if key == "decide":
-            self.events = history.list_activity(self._db, undecided_only=True)
-        elif key:
-            self.events = history.list_activity(self._db, kinds=(key,))
-        else:
-            self.events = history.list_activity(self._db)
+        self.events = replies_view.list_reply_rows(self._db, show=key)
         zone = self._zone()
         self.table.setRowCount(len(self.events))
         for row, event in enumerate(self.events):
-            who = event.contact or texts.UNKNOWN_SENDER.format(sender=event.sender)
             decision = (
                 texts.DECISIONS.get(event.decision, "")
                 if event.kind == "review"
@@ -179,10 +174,10 @@ class ActivityView(QWidget):
             )
             cells = (
                 local_time(event.at, zone),
-                who,
+                event.who,
                 kind_label(event),
                 event.body,
-                event.evidence,
+                event.reading,
                 decision,
             )
             for column, text in enumerate(cells):
@@ -215,17 +210,19 @@ class ActivityView(QWidget):
                 return True
         return False
 
-    def selected_event(self) -> ActivityEvent | None:
+    def selected_event(self) -> ReplyRow | None:
         """Return the event on the selected row, if any."""
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return None
         return self.events[rows[0].row()]
 
-    def decide(self, event: ActivityEvent, *, opt_out: bool) -> bool:
+    def decide(self, event: ReplyRow, *, opt_out: bool) -> bool:
         """Record the owner's decision on a flagged reply; False when refused."""
         try:
-            history.decide_review(self._db, event.id, opt_out=opt_out)
+            # Contacts sharing the number each got the reply; one decision for all.
+            for review_id in event.review_ids or (event.id,):
+                history.decide_review(self._db, review_id, opt_out=opt_out)
         except KnownError as error:
             feedback.report_error(self, texts.DECIDE_FAILED_TITLE, error)
             return False
@@ -316,13 +313,12 @@ class ActivityView(QWidget):
         if event is None:
             self.detail.setText(texts.CHOOSE_ONE if self.waiting else "")
             return
-        who = event.contact or texts.UNKNOWN_SENDER.format(sender=event.sender)
         self.detail.setText(
             texts.DETAIL.format(
                 words=event.body,
-                who=who,
+                who=event.who,
                 what=kind_label(event),
-                reading=event.evidence or "-",
+                reading=event.reading or "-",
             )
         )
 
@@ -358,5 +354,5 @@ class ActivityView(QWidget):
             self.decide(event, opt_out=False)
 
 
-def _needs_decision(event: ActivityEvent) -> bool:
-    return event.kind == "review" and not event.decision
+def _needs_decision(event: ReplyRow) -> bool:
+    return event.needs_decision

@@ -4,27 +4,18 @@ TITLE = "Replies"
 FILTERS = (
     (None, "Everything"),
     ("decide", "Needs your decision"),
-    ("reply", "Replies"),
     ("opt_out", "Opt-outs"),
+    ("opt_in", "Sign-ups and opt-ins"),
     ("help", "Asked for help"),
+    ("reply", "Other replies"),
+    ("bounce", "Bounced emails"),
 )
-KIND_LABELS = {
-    "reply": "Reply",
-    "opt_out": "Opted out",
-    "opt_in": "Opted in again",
-    "help": "Asked for help",
-    "review": "May mean stop",
-    "bounce": "Email bounced",
-    "unsubscribe": "Unsubscribed",
-}
-COLUMNS = ("When", "Customer", "What", "Their words", "Duet's reading", "Decision")
+COLUMNS = ("When", "Customer", "What Duet did", "Their words", "Why", "Decision")
 DECISIONS = {
     None: "Needs your decision",
     "opt_out": "Treated as opt-out",
     "not_opt_out": "Not an opt-out",
 }
-BY_EMAIL = "{label} (email)"
-UNKNOWN_SENDER = "unknown number {sender}"
 CHECK_NOW = "Check for replies now"
 CHECKING = "Checking Twilio for replies and delivery reports…"
 TEST_MODE = (
@@ -46,8 +37,8 @@ DECIDED_OPT_OUT_EMAIL = (
 DECIDED_NOT = "Kept {name} subscribed; the reply stays on record."
 DECIDE_FAILED_TITLE = "That did not work"
 EMPTY = "Nothing yet: replies and opt-outs appear here after a check for replies."
-COUNT = "{count} events"
-COUNT_ONE = "1 event"
+COUNT = "{count} replies and emails"
+COUNT_ONE = "1 reply or email"
 NONE_WAITING = "No reply waits for your decision."
 WAITING_HINT_ONE = (
     "1 reply may mean “stop” without the keyword (in bold below). Duet does not "
@@ -58,4 +49,4 @@ WAITING_HINT = (
     "not guess: choose one, read it, then decide."
 )
 CHOOSE_ONE = "Choose a reply in bold to read it in full and decide."
-DETAIL = "{who} wrote: “{words}”. {what}; Duet's reading: {reading}"
+DETAIL = "{who} wrote: “{words}”. {what}. Why: {reading}"
