@@ -29,7 +29,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 import sqlite_utils
@@ -219,13 +218,6 @@ def _parse_time(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _shop_zone(db: sqlite_utils.Database) -> ZoneInfo:
-    try:
-        return ZoneInfo(settings_store.get_setting(db, "shop.timezone"))
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def _event_seen(row: dict[str, Any]) -> str:
     """Return when the request behind an event arrived (its data, else the row)."""
     try:
@@ -297,7 +289,7 @@ def opt_out_sla_report(
     Returns:
         The report, oldest first.
     """
-    zone = _shop_zone(db)
+    zone = settings_store.shop_zone(db)
     now = now or datetime.now(UTC)
     deadline = consent_rules.OPT_OUT_SLA_BUSINESS_DAYS
     events = _revocation_events(db)

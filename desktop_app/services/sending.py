@@ -294,7 +294,7 @@ def queue_plan(
     if not plan.messages or plan.template_id is None:
         raise ValidationError("There is nothing to send in this plan.")
     if name is None:
-        stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+        stamp = settings.shown_time(utc_now(), settings.shop_zone(db))
         name = _unique_name(db, f"{plan.template_name} {stamp}")
     elif messages.campaign_name_taken(db, name):
         raise ValidationError(f"Campaign name: '{name}' is already used.")
@@ -934,10 +934,6 @@ def recent_repeat(
     return None
 
 
-def _local_time(iso: str) -> str:
-    return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
-
-
 def _refuse_over_cap(
     db: sqlite_utils.Database,
     campaign_id: int,
@@ -1139,9 +1135,10 @@ def send_campaign(
         )
         earlier = None if again else recent_repeat(db, plan)
         if earlier is not None:
+            when = settings.shown_time(earlier.created_at, settings.shop_zone(db))
             raise ValidationError(
                 f"'{plan.template_name}' already went to the same customers at "
-                f"{_local_time(earlier.created_at)} (campaign '{earlier.name}'). "
+                f"{when} (campaign '{earlier.name}'). "
                 "Nothing was sent. To send it again, add --again."
             )
         campaign_id = queue_plan(

@@ -430,6 +430,41 @@ def _m007_consent_outlives_contacts(db: sqlite_utils.Database) -> None:
     )
 
 
+LEDGER_GUARD_MESSAGE = (
+    "The consent ledger keeps every row as it was written; record a new row instead."
+)
+
+
+def _m008_consent_ledger_append_only(db: sqlite_utils.Database) -> None:
+    # The ledger is the shop's proof of consent (issue 6), so the database itself
+    # refuses to delete or rewrite a row, whatever code or tool touches the file.
+    # Two changes stay allowed because Duet makes them: a deleted contact's rows
+    # lose their contact_id (ON DELETE SET NULL), and the consent_recipient trigger
+    # fills a recipient that was written empty.
+    _run_script(
+        db,
+        f"""
+        CREATE TRIGGER consent_rows_stay BEFORE DELETE ON consent
+        BEGIN
+            SELECT RAISE(ABORT, '{LEDGER_GUARD_MESSAGE}');
+        END;
+        CREATE TRIGGER consent_rows_unchanged BEFORE UPDATE ON consent
+        WHEN NEW.id IS NOT OLD.id
+            OR NEW.channel IS NOT OLD.channel
+            OR NEW.status IS NOT OLD.status
+            OR NEW.source IS NOT OLD.source
+            OR NEW.evidence IS NOT OLD.evidence
+            OR NEW.import_id IS NOT OLD.import_id
+            OR NEW.created_at IS NOT OLD.created_at
+            OR (NEW.contact_id IS NOT OLD.contact_id AND NEW.contact_id IS NOT NULL)
+            OR (NEW.recipient IS NOT OLD.recipient AND OLD.recipient IS NOT NULL)
+        BEGIN
+            SELECT RAISE(ABORT, '{LEDGER_GUARD_MESSAGE}');
+        END;
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _m001_initial,
     _m002_sales,
@@ -438,6 +473,7 @@ MIGRATIONS: list[Migration] = [
     _m005_contact_search,
     _m006_sms_variant_b,
     _m007_consent_outlives_contacts,
+    _m008_consent_ledger_append_only,
 ]
 
 

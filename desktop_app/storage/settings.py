@@ -5,6 +5,7 @@ Secrets never live here; they go to the keyring through ``credentials.py``.
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -204,6 +205,35 @@ def get_setting(db: sqlite_utils.Database, key: str) -> str:
     if key not in SPECS_BY_KEY:
         raise ValidationError(f"Unknown setting '{key}'.")
     return get_settings(db)[key]
+
+
+def shop_zone(db: sqlite_utils.Database) -> ZoneInfo:
+    """Return the shop's time zone, in which Duet shows every date and time.
+
+    A stored name that this PC's time zone data does not know gives UTC, so a screen
+    still opens; Settings shows the stored name for the owner to fix.
+    """
+    try:
+        return ZoneInfo(get_setting(db, "shop.timezone") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def shown_time(stamp: object, zone: ZoneInfo) -> str:
+    """Return a stored ISO time as ``2026-12-04 09:15`` in ``zone``.
+
+    A time stored without an offset is taken as UTC (Duet stores UTC); text that is
+    not a time at all comes back unchanged, and nothing gives "".
+    """
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    except ValueError:
+        return str(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def set_setting(db: sqlite_utils.Database, key: str, value: str) -> str:

@@ -66,12 +66,15 @@ def build_campaign(db_path: Path, count: int) -> int:
     try:
         settings.set_setting(db, "shop.name", "Crash Shop")
         settings.set_setting(db, "shop.address", "1 Example Street")
+        # A receipt, so quiet hours (judged on the real clock) never hold it: the
+        # test must pass at any hour of the day.
         templates.save_template(
             db,
             name="Crash",
-            sms_body="Hi {first_name}, the spring sale starts today.",
-            email_subject="Spring sale",
+            sms_body="Hi {first_name}, your order is ready for pickup.",
+            email_subject="Your order",
             email_body="Hello {first_name}.",
+            transactional=True,
         )
         now = utc_now()
         db["contacts"].insert_all(

@@ -1,6 +1,7 @@
 """The ledger outlives its contacts: migration 7, recipients and suppression."""
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -258,3 +259,67 @@ def test_matching_opt_outs(
     found = consent.matching_opt_outs(known, phones, emails)
 
     assert [hit.channel for hit in found] == channels
+
+
+def test_the_database_refuses_to_delete_a_ledger_row(db: sqlite_utils.Database) -> None:
+    ann = _contact(db, "+12125550107", "ann@example.com")
+    row_id = consent.record_consent(db, ann, "sms", "opted_out", source="reply")
+
+    with pytest.raises(sqlite3.IntegrityError, match="keeps every row"):
+        db.execute("DELETE FROM consent WHERE id = ?", [row_id])
+
+    assert consent.current_consent(db, ann, "sms") == "opted_out"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "status = 'opted_in'",
+        "source = 'manual'",
+        "evidence = 'edited later'",
+        "created_at = '2020-01-01T00:00:00+00:00'",
+        "channel = 'email'",
+        "recipient = '+12125550199'",
+        "recipient = NULL",
+        "contact_id = contact_id + 1",
+        "id = id + 100",
+    ],
+)
+def test_the_database_refuses_to_rewrite_a_ledger_row(
+    db: sqlite_utils.Database, change: str
+) -> None:
+    ann = _contact(db, "+12125550107", "ann@example.com")
+    _contact(db, "+12125550108", None)
+    row_id = consent.record_consent(db, ann, "sms", "opted_out", source="reply")
+    before = db.execute("SELECT * FROM consent WHERE id = ?", [row_id]).fetchone()
+
+    with pytest.raises(sqlite3.IntegrityError, match="keeps every row"):
+        db.execute(f"UPDATE consent SET {change} WHERE id = ?", [row_id])
+
+    after = db.execute("SELECT * FROM consent WHERE id = ?", [row_id]).fetchone()
+    assert after == before
+
+
+def test_deleting_the_contact_still_detaches_its_ledger_rows(
+    db: sqlite_utils.Database,
+) -> None:
+    ann = _contact(db, "+12125550107", "ann@example.com")
+    row_id = consent.record_consent(db, ann, "email", "opted_in", source="import")
+
+    contacts.delete_contact_rows(db, [ann])
+
+    row = db.execute(
+        "SELECT contact_id, recipient, status FROM consent WHERE id = ?", [row_id]
+    ).fetchone()
+    assert row == (None, "ann@example.com", "opted_in")
+
+
+def test_an_upgraded_file_gets_the_guard_too(tmp_path: Path) -> None:
+    path = tmp_path / "duet.sqlite3"
+    _old_database(path)
+
+    upgraded = database.open_database(path)
+
+    with pytest.raises(sqlite3.IntegrityError, match="keeps every row"):
+        upgraded.execute("DELETE FROM consent")
+    assert upgraded.execute("SELECT count(*) FROM consent").fetchone()[0] == 4

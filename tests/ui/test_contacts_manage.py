@@ -8,7 +8,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QDialog
 
 from desktop_app.services import sending
-from desktop_app.storage import consent, contacts
+from desktop_app.storage import consent, contacts, settings
 from desktop_app.ui.contacts.contacts_view import ContactsView
 from tests.storage.test_contacts import add_search_column, contact_row, insert
 
@@ -174,6 +174,28 @@ def test_contact_page_shows_consent_history_and_changes_it_with_a_note(
     assert "asked again in the shop" in page.ledger_table.item(2, 4).text()
     assert page.consent_labels["sms"].text() == "<b>Opted in</b>"
     assert view.model.index(1, 5).data() == "Yes"
+
+
+def test_contact_page_shows_times_in_the_shops_zone_not_the_pcs(
+    qtbot, shop_db, data_dir
+):
+    bob = contact_id(shop_db, "Bob")
+    settings.set_setting(shop_db, "shop.timezone", "Pacific/Auckland")
+    shop_db["consent"].insert(
+        {
+            "contact_id": bob,
+            "channel": "sms",
+            "status": "opted_in",
+            "source": "manual",
+            "evidence": "signed at counter",
+            "created_at": "2026-06-30T20:15:00+00:00",
+        }
+    )
+    view = make_view(qtbot, shop_db, data_dir)
+
+    page = view.open_detail(bob)
+
+    assert page.ledger_table.item(0, 0).text() == "2026-07-01 08:15"
 
 
 def test_contact_page_lists_the_contacts_messages(qtbot, shop_db, data_dir):

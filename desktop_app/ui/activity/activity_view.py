@@ -12,7 +12,7 @@ database connection; in test mode it says there is nothing to check.
 import logging
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
@@ -322,12 +322,8 @@ class ActivityView(QWidget):
             )
         )
 
-    def _zone(self) -> ZoneInfo | None:
-        name = settings.get_settings(self._db).get("shop.timezone", "")
-        try:
-            return ZoneInfo(name) if name else None
-        except (ZoneInfoNotFoundError, ValueError):
-            return None
+    def _zone(self) -> ZoneInfo:
+        return settings.shop_zone(self._db)
 
     @Slot(int, int, int)
     def _on_header_section_resized(self, _column: int, _old: int, _new: int) -> None:

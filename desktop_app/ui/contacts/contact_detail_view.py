@@ -31,10 +31,10 @@ from desktop_app.services import compliance
 from desktop_app.services import contacts as contact_service
 from desktop_app.storage import consent as consent_store
 from desktop_app.storage import contacts as contact_store
+from desktop_app.storage import settings
 from desktop_app.storage.contacts import Contact
 from desktop_app.ui.contacts import texts
 from desktop_app.ui.contacts.contact_dialog import ConsentDialog, ContactDialog
-from desktop_app.ui.contacts.imports_dialog import local_time
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +152,7 @@ class ContactDetailDialog(QDialog):
         self.contact = contact
         overview = compliance.consent_overview(self._db, self.contact_id)
         self.current = dict(overview["current"])
+        zone = settings.shop_zone(self._db)
         self.setWindowTitle(texts.DETAIL_TITLE.format(name=contact.display_name))
         self.name_label.setText(f"<h2>{escape(contact.display_name)}</h2>")
         self.details_label.setText(_details_html(contact))
@@ -161,7 +162,7 @@ class ContactDetailDialog(QDialog):
             self.ledger_table,
             [
                 [
-                    local_time(str(row["created_at"])),
+                    settings.shown_time(row["created_at"], zone),
                     texts.CHANNEL_NAMES.get(str(row["channel"]), str(row["channel"])),
                     texts.STATUS_NAMES.get(str(row["status"]), str(row["status"])),
                     str(row["source"]),
@@ -176,7 +177,7 @@ class ContactDetailDialog(QDialog):
             self.messages_table,
             [
                 [
-                    local_time(row.queued_at),
+                    settings.shown_time(row.queued_at, zone),
                     texts.CHANNEL_NAMES.get(row.channel, row.channel),
                     row.to,
                     row.state + (f": {row.reason}" if row.reason else ""),

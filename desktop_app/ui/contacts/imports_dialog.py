@@ -1,8 +1,8 @@
 """Past imports: every batch with its counts, and "Undo this import"."""
 
 import logging
-from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
@@ -21,22 +21,12 @@ from PySide6.QtWidgets import (
 
 from desktop_app.errors import KnownError
 from desktop_app.services import importing
+from desktop_app.storage import settings
 from desktop_app.ui import feedback
 from desktop_app.ui.contacts import texts
 from desktop_app.ui.contacts.import_report_dialog import format_name
 
 logger = logging.getLogger(__name__)
-
-
-def local_time(text: str | None) -> str:
-    """Return a stored UTC time as the computer's local date and time."""
-    if not text:
-        return ""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return text
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 class ImportsDialog(QDialog):
@@ -89,9 +79,10 @@ class ImportsDialog(QDialog):
     def reload(self) -> None:
         """Read the batches again."""
         self.batches = importing.list_imports(self._db)
+        zone = settings.shop_zone(self._db)
         self.table.setRowCount(len(self.batches))
         for row, batch in enumerate(self.batches):
-            for column, text in enumerate(_cells(batch)):
+            for column, text in enumerate(_cells(batch, zone)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(row, column, item)
@@ -121,7 +112,7 @@ class ImportsDialog(QDialog):
         report: dict[str, Any] = batch.report
         question = texts.IMPORTS_UNDO_QUESTION.format(
             file=batch.file_name,
-            when=local_time(batch.created_at),
+            when=settings.shown_time(batch.created_at, settings.shop_zone(self._db)),
             created=report.get("imported", 0),
             updated=report.get("updated", 0),
         )
@@ -153,16 +144,16 @@ class ImportsDialog(QDialog):
         self.undo_selected()
 
 
-def _cells(batch: importing.ImportBatch) -> list[str]:
+def _cells(batch: importing.ImportBatch, zone: ZoneInfo) -> list[str]:
     report = batch.report
     state = (
-        texts.IMPORTS_UNDONE.format(when=local_time(batch.undone_at))
+        texts.IMPORTS_UNDONE.format(when=settings.shown_time(batch.undone_at, zone))
         if batch.undone_at
         else texts.IMPORTS_ACTIVE
     )
     return [
         batch.file_name,
-        local_time(batch.created_at),
+        settings.shown_time(batch.created_at, zone),
         format_name(batch.format, article=False),
         str(report.get("imported", 0)),
         str(report.get("merged", 0)),

@@ -8,7 +8,6 @@ scrolling stays smooth.
 
 import logging
 from collections import OrderedDict
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +17,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from desktop_app.services import history
 from desktop_app.services.history import HistoryFilter
+from desktop_app.storage import settings
 
 logger = logging.getLogger(__name__)
 
@@ -59,15 +59,7 @@ _Index = QModelIndex | QPersistentModelIndex
 
 def local_time(value: object, zone: ZoneInfo | None) -> str:
     """Turn a stored ISO time into ``2026-12-04 09:15`` in the shop's time zone."""
-    if not value:
-        return ""
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    if zone is not None and moment.tzinfo is not None:
-        moment = moment.astimezone(zone)
-    return moment.strftime("%Y-%m-%d %H:%M")
+    return settings.shown_time(value, zone or ZoneInfo("UTC"))
 
 
 def shown_state(row: dict[str, Any]) -> str:

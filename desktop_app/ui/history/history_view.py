@@ -10,7 +10,7 @@ import logging
 from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
@@ -272,12 +272,8 @@ class HistoryView(QWidget):
             return None
         return date(chosen.year(), chosen.month(), chosen.day())
 
-    def _zone(self) -> ZoneInfo | None:
-        name = settings.get_settings(self._db).get("shop.timezone", "")
-        try:
-            return ZoneInfo(name) if name else None
-        except (ZoneInfoNotFoundError, ValueError):
-            return None
+    def _zone(self) -> ZoneInfo:
+        return settings.shop_zone(self._db)
 
     # --- export ----------------------------------------------------------------------
 
