@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app import __version__, load_sqlite_utils_without_numpy, paths
+from desktop_app.core.words import counted
 from desktop_app.errors import KnownError, ValidationError
 from desktop_app.logconfig import setup_logging
 
@@ -309,7 +310,7 @@ def _cmd_contacts(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
         written = contact_service.export_contacts_csv(
             db, args.csv, tag=args.tag, search=args.search
         )
-        print(f"Wrote {written} contacts to {args.csv}.")
+        print(f"Wrote {counted(written, 'contact')} to {args.csv}.")
         return 0
     found = contacts.list_contacts(db, tag=args.tag, search=args.search)
     if args.json:
@@ -321,7 +322,7 @@ def _cmd_contacts(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
             f"{contact.id:>6}  {contact.display_name:<30.30}  {contact.phone or '-':<16}"
             f"  {contact.email or '-':<32.32}  {tags}"
         )
-    print(f"{len(found)} contacts")
+    print(counted(len(found), "contact"))
     return 0
 
 
@@ -526,7 +527,8 @@ def _cmd_resume(
     waiting = 0 if args.json else messages.count_waiting_for_address(db)
     if waiting:
         print(
-            f"{waiting} emails wait for the shop's postal address; set it with: "
+            "Waiting for the shop's postal address: "
+            f"{counted(waiting, 'email')}; set it with: "
             "settings set shop.address 'ADDRESS', then run resume again."
         )
     for summary in [] if args.json else summaries:
@@ -573,7 +575,7 @@ def _cmd_history(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
             f"{row.queued_at}  {row.channel:<5}  {row.to or '-':<28.28}  "
             f"{row.state:<8}  {row.reason or ''}"
         )
-    print(f"{len(rows)} messages")
+    print(counted(len(rows), "message"))
     return 0
 
 
@@ -591,8 +593,9 @@ def _cmd_settings(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
         print(f"{args.key} = {stored}")
         if released:
             print(
-                f"{released} emails that waited for the shop's postal address can go "
-                "now: run 'resume', or leave Duet open and it sends them."
+                f"{counted(released, 'email')} that waited for the shop's postal "
+                "address can go now: run 'resume', or leave Duet open and it sends "
+                "them."
             )
         return 0
 

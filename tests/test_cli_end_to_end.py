@@ -173,7 +173,7 @@ def test_without_a_postal_address_emails_wait_until_it_is_set(
     reasons = Counter(r["reason"] for r in history if r["channel"] == "email")
     assert reasons["shop postal address not set in Settings"] == waiting
 
-    assert f"{waiting} emails wait for the shop's postal address" in _run(
+    assert f"Waiting for the shop's postal address: {waiting} emails;" in _run(
         capsys, data_dir, "resume"
     )
     out = _run(

@@ -44,7 +44,7 @@ def test_send_plan_lists_every_decision_and_sends_nothing(
     assert {m["reason"] for m in waiting} == {"shop postal address not set in Settings"}
     assert plan["held"]["address"] == len(waiting)
     assert sum(m["action"] == "send" for m in messages) == sum(plan["to_send"].values())
-    assert "emails wait: the shop's postal address is not set" in text
+    assert "Waiting for the shop's postal address: " in text
     assert "email: hold: shop postal address not set in Settings" in text
 
 

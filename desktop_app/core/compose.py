@@ -26,6 +26,7 @@ from typing import Any, Final, NamedTuple
 from desktop_app.core import segments
 from desktop_app.core.segments import GSM7, UCS2
 from desktop_app.core.templates import CompiledTemplate, compile_template, tidy_neutral
+from desktop_app.core.words import counted
 
 logger = logging.getLogger(__name__)
 
@@ -193,23 +194,23 @@ class AudienceBreakdown:
             shown = ", ".join(self.text_culprits[:_REASON_CHARS])
             lines.append(f"Every SMS is UCS-2 because the text itself has {shown}.")
         lines.append(
-            f"Total: {_plural(self.total_segments, 'segment')}, estimated cost "
+            f"Total: {counted(self.total_segments, 'segment')}, estimated cost "
             f"${self.estimated_cost:,.2f} at ${self.price_per_segment} per segment."
         )
         if self.empty_recipients:
             lines.append(
-                f"{_plural(len(self.empty_recipients), 'customer')} would get an "
+                f"{counted(len(self.empty_recipients), 'customer')} would get an "
                 "empty SMS; they are skipped."
             )
         if self.refused_recipients:
             lines.append(
-                f"{_plural(len(self.refused_recipients), 'customer')} would get an "
+                f"{counted(len(self.refused_recipients), 'customer')} would get an "
                 f"SMS over {segments.MAX_BODY_CHARS:,} characters, which cannot be "
                 "sent."
             )
         if self.over_warning:
             lines.append(
-                f"Warning: {_plural(self.over_warning, 'customer')} would get an SMS "
+                f"Warning: {counted(self.over_warning, 'customer')} would get an SMS "
                 f"of more than {segments.WARN_SEGMENTS} segments."
             )
         return "\n".join(lines)
@@ -223,12 +224,12 @@ class AudienceBreakdown:
         else:
             how = f"({ucs2:,} of them in {segments.UCS2})"
         return (
-            f"Worst case: {_plural(self.worst_segments, 'segment')} for "
-            f"{_plural(worst, 'customer')} {how}."
+            f"Worst case: {counted(self.worst_segments, 'segment')} for "
+            f"{counted(worst, 'customer')} {how}."
         )
 
     def _group_text(self, group: SegmentGroup) -> str:
-        size = _plural(group.segments, "segment")
+        size = counted(group.segments, "segment")
         if group.recipients == self.sendable and self.sendable > 1:
             who = f"all {group.recipients:,} customers"
         elif group.segments == self.typical_segments and group.recipients * 2 > (
@@ -236,7 +237,7 @@ class AudienceBreakdown:
         ):
             who = "most customers"
         else:
-            who = _plural(group.recipients, "customer")
+            who = counted(group.recipients, "customer")
         text = f"{who}: {size}"
         if group.reasons:
             text += ", because of " + " / ".join(group.reasons)
@@ -647,10 +648,6 @@ def _weighted_median(lengths: Counter[int]) -> float:
 
 def _decimal(price: Decimal | float) -> Decimal:
     return price if isinstance(price, Decimal) else Decimal(str(price))
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 def _part_of(text: str) -> _Part:

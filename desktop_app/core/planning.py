@@ -47,6 +47,7 @@ from desktop_app.core import (
 from desktop_app.core import templates as core_templates
 from desktop_app.core.quiet_hours import RuleTable
 from desktop_app.core.templates import ShopInfo, TemplateText
+from desktop_app.core.words import counted
 
 if TYPE_CHECKING:
     from desktop_app.storage.contacts import Contact
@@ -240,11 +241,11 @@ class SendPlan:
             )
         if held[HOLD_ADDRESS]:
             lines.append(
-                f"{held[HOLD_ADDRESS]} emails wait: the shop's postal address is not "
-                "set. Every email must carry it; set it in Settings and they go out."
+                f"Waiting for the shop's postal address: {counted(held[HOLD_ADDRESS], 'email')}. "
+                "Every email must carry it; set it in Settings to send."
             )
         if self.stop_added:
-            who = _plural(self.stop_added, "first-time recipient")
+            who = counted(self.stop_added, "first-time recipient")
             lines.append(
                 f"Added the shop's name and 'Reply STOP to opt out' for {who} (no SMS "
                 "from the shop in the last 30 days)."
@@ -265,12 +266,12 @@ class SendPlan:
         if self.transactional:
             queued = sum(1 for m in self.messages if m.is_queued)
             lines.append(
-                f"Transactional template: {queued} messages recorded as "
+                f"Transactional template: {counted(queued, 'message')} recorded as "
                 "transactional (exempt from quiet hours and marketing consent, "
                 "never from an opt-out)."
             )
         for note, count in self.notes.items():
-            lines.append(f"Note ({_plural(count, 'message')}): {note}")
+            lines.append(f"Note ({counted(count, 'message')}): {note}")
         return lines
 
     def split_text(self) -> str:
@@ -288,7 +289,7 @@ class SendPlan:
         sends = self.to_send
         lines = [
             f"Template '{self.template_name}': {sends['sms']} SMS and "
-            f"{sends['email']} emails to send.",
+            f"{counted(sends['email'], 'email')} to send.",
             f"SMS segments: {self.total_segments} (at most {self.worst_case_segments} "
             f"per message), estimated cost ${self.estimated_cost:.2f}.",
         ]
@@ -495,10 +496,6 @@ def _promotion(template: TemplateText) -> tuple[str, ...]:
         for words in lint.promotional_words(text):
             found.setdefault(words.lower(), words)
     return tuple(found.values())
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _join_notes(first: str | None, second: str) -> str:

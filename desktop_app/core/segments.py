@@ -26,6 +26,8 @@ from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Any, Final
 
+from desktop_app.core.words import counted
+
 logger = logging.getLogger(__name__)
 
 GSM7: Final = "GSM-7"
@@ -164,11 +166,11 @@ class SegmentCount:
         """
         parts = [
             self.encoding,
-            _plural(self.characters, "character"),
-            _plural(self.segments, "segment"),
+            counted(self.characters, "character"),
+            counted(self.segments, "segment"),
         ]
         if self.segments:
-            parts.append(f"{_plural(self.remaining, 'character')} left in this segment")
+            parts.append(f"{counted(self.remaining, 'character')} left in this segment")
         line = " · ".join(parts)
         if not self.culprits:
             return line
@@ -406,7 +408,7 @@ def _describe_culprits(culprits: tuple[Culprit, ...]) -> str:
         shown.append(text if times[char] == 1 else f"{text} (×{times[char]:,})")
     others = len(first) - len(shown)
     if others:
-        shown.append(f"and {_plural(others, 'other character')}")
+        shown.append(f"and {counted(others, 'other character')}")
     return ", ".join(shown)
 
 
@@ -432,7 +434,3 @@ def _smart_table() -> dict[int, str]:
     table = {int(key[2:], 16): value for key, value in data["map"].items()}
     logger.debug("loaded %d Smart Encoding replacements", len(table))
     return table
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"

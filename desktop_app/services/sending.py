@@ -32,7 +32,7 @@ import socket
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ from desktop_app.core import planning, quiet_hours, timezones
 from desktop_app.core.planning import SendPlan
 from desktop_app.core.templates import ShopInfo, with_new_footer
 from desktop_app.core.throttle import Clock, Sleep, TokenBucket, backoff_delay
+from desktop_app.core.words import counted
 from desktop_app.errors import (
     ProviderAuthError,
     ProviderError,
@@ -178,11 +179,14 @@ class SendSummary:
             text += f" {quiet} held for quiet hours, sent when allowed."
         if self.held_address:
             text += (
-                f" {self.held_address} emails wait for the shop's postal address:"
-                " set it in Settings and they go out."
+                " Waiting for the shop's postal address: "
+                f"{counted(self.held_address, 'email')}; set it in Settings to send."
             )
         if self.unknown:
-            text += f" {self.unknown} interrupted mid-send: check before resending."
+            text += (
+                f" {counted(self.unknown, 'message')} interrupted mid-send:"
+                " check before resending."
+            )
         return text
 
 
@@ -488,6 +492,7 @@ class _Run:
         rate = resolve_sms_rate(senders, sms_rate)
         self.bucket = None if rate is None else TokenBucket(rate, clock=clock)
         self.shop = settings.get_settings(db)
+        self.shop_info = ShopInfo.from_settings(self.shop)
         self.quiet_rules = quiet_rules.current_rules(db)
         self.counts = _Counts()
         self.last_doubt: float | None = None
@@ -639,6 +644,21 @@ class _Run:
             _email_for(self.db, row, self.shop, self.senders.email)
         )
 
+    def with_current_footer(self, row: MessageRow) -> MessageRow:
+        """Give a queued email the footer Settings gives now, and store it.
+
+        The owner may correct the shop's name or postal address after queueing;
+        every email carries the current ones (issue #6). While the address is
+        empty the footer stays as queued, so an address already in it is not lost.
+        """
+        if row.channel != "email" or not self.shop_info.address:
+            return row
+        text, html = with_new_footer(row.body, row.html, self.shop_info)
+        if text == row.body and html == row.html:
+            return row
+        messages.set_queued_email_content(self.db, row.id, text, html)
+        return replace(row, body=text, html=html)
+
     def blocked_now(self, row: MessageRow) -> bool:
         """Re-check consent and quiet hours at send time; skip or hold if needed.
 
@@ -681,6 +701,7 @@ class _Run:
         sender = self.senders.sms if row.channel == "sms" else self.senders.email
         if self.blocked_now(row):
             return
+        row = self.with_current_footer(row)
         if not messages.mark_sending(self.db, row.id, sender.name):
             return
 
@@ -818,7 +839,7 @@ class _Run:
         )
         if left:
             return (
-                f"{len(left)} messages got no answer from the provider; Duet checks "
+                f"{counted(len(left), 'message')} got no answer from the provider; Duet checks "
                 "them with it when the campaign is resumed."
             )
         return None
@@ -1006,6 +1027,7 @@ def resume_campaign(
     policy: RetryPolicy | None = None,
     clock: Clock = time.monotonic,
     sleep: Sleep = time.sleep,
+    now: Callable[[], datetime] | None = None,
 ) -> SendSummary:
     """Finish an interrupted campaign with the providers it was started with.
 
@@ -1013,7 +1035,7 @@ def resume_campaign(
         campaign_id: the campaign to finish.
         senders: the providers; they must be the ones the campaign was queued with,
             so a real campaign never finishes in the test outbox (or the reverse).
-        progress, cancel, sms_rate, policy, clock, sleep: as for
+        progress, cancel, sms_rate, policy, clock, sleep, now: as for
             :func:`run_campaign`.
 
     Returns:
@@ -1026,11 +1048,11 @@ def resume_campaign(
     campaign = messages.get_campaign(db, campaign_id)
     wanted = (campaign.provider_sms, campaign.provider_email)
     have = (senders.sms.name, senders.email.name)
-    for channel, was, now in zip(("SMS", "email"), wanted, have, strict=True):
-        if was != now:
+    for channel, was, is_now in zip(("SMS", "email"), wanted, have, strict=True):
+        if was != is_now:
             raise ValidationError(
                 f"Campaign '{campaign.name}' sends its {channel} through {was}, but "
-                f"Duet is set up for {now} now; set {was} up again to finish it."
+                f"Duet is set up for {is_now} now; set {was} up again to finish it."
             )
     return run_campaign(
         db,
@@ -1042,6 +1064,7 @@ def resume_campaign(
         policy=policy,
         clock=clock,
         sleep=sleep,
+        now=now,
     )
 
 
@@ -1164,12 +1187,16 @@ def resume_all(
     sms_rate: float | None = None,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
+    now: Callable[[], datetime] | None = None,
 ) -> list[SendSummary]:
     """Finish every interrupted campaign sent through ``senders``' providers.
 
     Campaigns queued with other providers are reported with ``stopped`` saying so
     and are left untouched. Emails that waited for the shop's postal address go
     too once it is set (:func:`release_address_holds`).
+
+    Args:
+        now: the wall clock for quiet hours, as for :func:`run_campaign`.
 
     Returns:
         One summary per interrupted campaign, oldest first.
@@ -1187,6 +1214,7 @@ def resume_all(
                     progress,
                     cancel,
                     sms_rate=sms_rate,
+                    now=now,
                 )
             )
         except ValidationError as error:

@@ -328,6 +328,17 @@ def release_address_holds(
     return len(rows)
 
 
+def set_queued_email_content(
+    db: sqlite_utils.Database, message_id: int, text: str, html: str
+) -> None:
+    """Store a queued email's final text and HTML just before it is sent."""
+    with db.conn:
+        db.conn.execute(
+            "UPDATE messages SET body = ?, html = ? WHERE id = ? AND state = 'queued'",
+            [text, html, message_id],
+        )
+
+
 def campaign_messages(db: sqlite_utils.Database, campaign_id: int) -> list[MessageRow]:
     """Return every message of a campaign, in sending order."""
     rows = db.query(

@@ -427,8 +427,8 @@ def test_email_waits_for_postal_address() -> None:
     assert plan.held == {"quiet_hours": 0, "address": 1}
     assert plan.skipped == {"no email address": 1}
     assert (
-        "1 emails wait: the shop's postal address is not set. Every email must "
-        "carry it; set it in Settings and they go out." in plan.summary_text()
+        "Waiting for the shop's postal address: 1 email. Every email must "
+        "carry it; set it in Settings to send." in plan.summary_text()
     )
     assert plan.to_json()["held"] == {"quiet_hours": 0, "address": 1}
 

@@ -7,6 +7,7 @@ follows its own rules. Real SQLite, the real outbox and a local SMTP server.
 
 import email
 import email.policy
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -24,6 +25,13 @@ from tests.helpers.smtp_server import PASSWORD, USER, smtp_plain_fixture  # noqa
 from tests.services.test_sending import RecordingSms, add_contact
 
 ADDRESS = "12 Example Road\nSpringfield, IL 62701"
+# Noon in Chicago, the shop's zone: marketing SMS are never held for quiet hours, so
+# the tests pass at any hour of the real day.
+NOON = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)
+
+
+def at_noon() -> datetime:
+    return NOON
 
 
 def _shop_without_address(db: sqlite_utils.Database, contacts: int = 2) -> None:
@@ -44,9 +52,11 @@ def _shop_without_address(db: sqlite_utils.Database, contacts: int = 2) -> None:
 
 
 def _send_news(db: sqlite_utils.Database, senders: Senders) -> sending.SendSummary:
-    plan = sending.plan_send(db, template_name="News", everyone=True, test_mode=True)
+    plan = sending.plan_send(
+        db, template_name="News", everyone=True, test_mode=True, now=NOON
+    )
     campaign_id = sending.queue_plan(db, plan, provider_sms=senders.sms.name)
-    return sending.run_campaign(db, campaign_id, senders)
+    return sending.run_campaign(db, campaign_id, senders, now=at_noon)
 
 
 def _eml(data_dir: Path) -> list[email.message.EmailMessage]:
@@ -64,7 +74,7 @@ def test_plan_says_why_emails_wait(db: sqlite_utils.Database) -> None:
     emails = [m for m in plan.messages if m.channel == "email"]
     assert {(m.action, m.reason) for m in emails} == {("hold", planning.NO_ADDRESS)}
     assert plan.held["address"] == 2 and plan.to_send == {"sms": 2, "email": 0}
-    assert "2 emails wait" in plan.summary_text()
+    assert "Waiting for the shop's postal address: 2 emails." in plan.summary_text()
     assert "postal address" in plan.summary_text()
     assert plan.to_json()["held"]["address"] == 2
 
@@ -80,15 +90,15 @@ def test_sms_go_and_emails_wait_until_the_address_is_set(
 
     assert len(sms.sent) == 2 and _eml(data_dir) == []
     assert (summary.held, summary.held_address, summary.queued) == (2, 2, 0)
-    assert "2 emails wait for the shop's postal address" in summary.summary_text()
+    assert "Waiting for the shop's postal address: 2 emails;" in summary.summary_text()
     assert messages.get_campaign(db, summary.campaign_id).state == "waiting"
     assert sending.release_address_holds(db) == 0  # still no address
-    assert sending.resume_all(db, senders) == []
+    assert sending.resume_all(db, senders, now=at_noon) == []
 
     settings.set_setting(db, "shop.address", ADDRESS)
     assert sending.release_address_holds(db) == 2
     assert sending.release_address_holds(db) == 0  # released once
-    resumed = sending.resume_all(db, senders)
+    resumed = sending.resume_all(db, senders, now=at_noon)
 
     assert [(r.sent, r.held, r.held_address) for r in resumed] == [(4, 0, 0)]
     assert len(sms.sent) == 2  # no SMS twice
@@ -142,6 +152,54 @@ def test_released_email_keeps_the_body_the_plan_showed(
     assert "Springfield, IL 62701" not in held.body
 
 
+def test_emails_carry_the_address_settings_hold_when_they_go(
+    db: sqlite_utils.Database, data_dir: Path
+) -> None:
+    _shop_without_address(db)
+    senders = Senders(
+        sms=RecordingSms(), email=OutboxEmail(data_dir / "outbox" / "email")
+    )
+    summary = _send_news(db, senders)
+    settings.set_setting(db, "shop.address", "1 First St (typo)")
+    assert sending.release_address_holds(db) == 2
+
+    settings.set_setting(db, "shop.address", "99 Second Ave\nSpringfield, IL 62702")
+    sending.resume_all(db, senders, now=at_noon)
+
+    mails = _eml(data_dir)
+    assert len(mails) == 2
+    for mail in mails:
+        text = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+        assert "99 Second Ave\nSpringfield, IL 62702" in text
+        assert (
+            "typo" not in text and "typo" not in mail.get_body(("html",)).get_content()
+        )
+    stored = [
+        m for m in messages.campaign_messages(db, summary.campaign_id)
+        if m.channel == "email"
+    ]  # fmt: skip
+    assert all("99 Second Ave" in m.body and "typo" not in m.body for m in stored)
+
+
+def test_clearing_the_address_keeps_the_one_an_email_already_carries(
+    db: sqlite_utils.Database, data_dir: Path
+) -> None:
+    _shop_without_address(db, contacts=1)
+    senders = Senders(
+        sms=RecordingSms(), email=OutboxEmail(data_dir / "outbox" / "email")
+    )
+    _send_news(db, senders)
+    settings.set_setting(db, "shop.address", ADDRESS)
+    sending.release_address_holds(db)
+
+    settings.set_setting(db, "shop.address", "")
+    sending.resume_all(db, senders, now=at_noon)
+
+    (mail,) = _eml(data_dir)
+    text = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert ADDRESS in text
+
+
 def test_an_unsubscribe_while_waiting_is_obeyed(
     db: sqlite_utils.Database, data_dir: Path
 ) -> None:
@@ -155,7 +213,7 @@ def test_an_unsubscribe_while_waiting_is_obeyed(
     )
 
     settings.set_setting(db, "shop.address", ADDRESS)
-    sending.resume_all(db, senders)
+    sending.resume_all(db, senders, now=at_noon)
 
     assert [str(m["To"]) for m in _eml(data_dir)] == ["test2@example.com"]
     rows = {

@@ -925,6 +925,10 @@ def test_held_messages_wait_for_their_time_and_the_shop_address(
     settings.set_setting(db, "shop.address", "")
     template_id = templates.get_template(db, "Receipt").id
     later = datetime.now(UTC) + timedelta(hours=3)
+
+    def daytime() -> datetime:  # quiet hours judged at noon, whatever the real hour
+        return datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
+
     plan = [
         planning.PlannedMessage(1, "sms", "+15550100001", "Now", segments=1),
         planning.PlannedMessage(
@@ -949,14 +953,17 @@ def test_held_messages_wait_for_their_time_and_the_shop_address(
     sms = RecordingSms()
 
     summary = sending.run_campaign(
-        db, campaign_id, Senders(sms=sms, email=OutboxEmail(data_dir))
+        db,
+        campaign_id,
+        Senders(sms=sms, email=OutboxEmail(data_dir)),
+        now=daytime,
     )
 
     assert [body for _, body in sms.sent] == ["Now"]
     assert (summary.sent, summary.queued, summary.held) == (1, 0, 2)
     assert summary.held_address == 1
     assert "1 held for quiet hours" in summary.summary_text()
-    assert "1 emails wait for the shop's postal address" in summary.summary_text()
+    assert "Waiting for the shop's postal address: 1 email;" in summary.summary_text()
     assert messages.get_campaign(db, campaign_id).state == "waiting"
     assert sending.interrupted_campaigns(db) == []
     stored = {r.contact_id: r for r in messages.campaign_messages(db, campaign_id)}
@@ -969,7 +976,9 @@ def test_held_messages_wait_for_their_time_and_the_shop_address(
     )
     db.conn.commit()
     assert [c.id for c in sending.interrupted_campaigns(db)] == [campaign_id]
-    resumed = sending.resume_all(db, Senders(sms=sms, email=OutboxEmail(data_dir)))
+    resumed = sending.resume_all(
+        db, Senders(sms=sms, email=OutboxEmail(data_dir)), now=daytime
+    )
     assert [body for _, body in sms.sent] == ["Now", "Later"]
     assert (resumed[0].sent, resumed[0].held, resumed[0].held_address) == (2, 1, 1)
 

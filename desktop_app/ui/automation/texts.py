@@ -4,6 +4,8 @@ Kept out of the view module so the main window can name the page before the firs
 paint without importing any view.
 """
 
+from desktop_app.core.words import counted
+
 VIEW_TITLE = "Automation"
 LOADING = "Loading…"
 
@@ -156,4 +158,4 @@ JOB_FAILED = "Background check failed: {message}"
 
 def plural(count: int, one: str, many: str) -> str:
     """Return "1 message" or "3 messages" (``one``/``many`` are the nouns)."""
-    return f"{count} {one if count == 1 else many}"
+    return counted(count, one, many)

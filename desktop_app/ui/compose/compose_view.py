@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from desktop_app import paths
 from desktop_app.core.compose import AudienceBreakdown
 from desktop_app.core.templates import ShopInfo, render_pair
+from desktop_app.core.words import counted
 from desktop_app.errors import KnownError
 from desktop_app.providers.base import Senders
 from desktop_app.storage import contacts, settings, templates
@@ -53,9 +54,7 @@ AB_CHECK = "A/B test: split customers between text A and text B"
 AB_TIP_OFF = "Add an SMS variant B to the template (Templates page) to run an A/B test."
 AB_TIP_ON = "Each customer gets text A or text B at random; Results compares them."
 SET_ADDRESS = "Set the shop's postal address…"
-ADDRESS_WAIT = (
-    "{count:,} emails will wait until the shop's postal address is set in Settings."
-)
+ADDRESS_WAIT = "{emails} will wait until the shop's postal address is set in Settings."
 
 SendersFactory = Callable[[], Senders]
 
@@ -368,7 +367,7 @@ class ComposeView(QWidget):
             lines.append(TEST_MODE_NOTE)
         waiting = plan.held.get("address", 0)
         if waiting:
-            lines.append(ADDRESS_WAIT.format(count=waiting))
+            lines.append(ADDRESS_WAIT.format(emails=counted(waiting, "email")))
         self.plan_label.setText("\n".join(lines))
         self.address_button.setVisible(bool(waiting))
         self.breakdown_label.setVisible(False)  # the plan's own cost replaces it
