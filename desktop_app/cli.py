@@ -351,7 +351,8 @@ def _cmd_template(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
         _print_json([template.to_json() for template in found])
         return 0
     for template in found:
-        print(f"{template.name}: {template.sms_body}")
+        kind = " (transactional)" if template.transactional else ""
+        print(f"{template.name}{kind}: {template.sms_body}")
     return 0
 
 
@@ -571,9 +572,10 @@ def _cmd_history(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
         _print_json([row.to_json() for row in rows])
         return 0
     for row in rows:
+        kind = "transactional" if row.transactional else ""
         print(
             f"{row.queued_at}  {row.channel:<5}  {row.to or '-':<28.28}  "
-            f"{row.state:<8}  {row.reason or ''}"
+            f"{row.state:<8}  {kind:<13}  {row.reason or ''}".rstrip()
         )
     print(counted(len(rows), "message"))
     return 0
@@ -983,6 +985,9 @@ def _cmd_sign(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
     shop_name = settings.get_setting(db, "shop.name")
     out = compliance.make_join_sign(shop_name, e164, args.out, keyword=keyword)
     compliance.remember_join_keyword(db, keyword)
+    warning = compliance.sign_number_warning(e164)
+    if warning:
+        sys.stderr.write(f"duet: warning: {warning}\n")
     print(f"Saved the {keyword} sign to {out}.")
     print(f"A text {keyword} to {e164} now adds the sender with SMS consent.")
     return 0

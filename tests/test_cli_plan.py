@@ -93,3 +93,44 @@ def test_quiet_hours_export_use_show_clear(
     assert (
         "ours.json: field 'rules' must be a non-empty list" in capsys.readouterr().err
     )
+
+
+def test_transactional_sends_are_marked_everywhere_the_owner_looks(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _run(capsys, data_dir, "import", str(SHOPIFY), "--region", "CL")
+    _run(capsys, data_dir, "settings", "set", "shop.address", "1 Example St")
+    _run(
+        capsys, data_dir, "template", "add", "Pickup", "--sms",
+        "Hi {first_name|there}, your order is ready for pickup.",
+        "--subject", "Your order", "--body", "It is ready.", "--transactional",
+    )  # fmt: skip
+    _run(
+        capsys, data_dir, "template", "add", "News", "--sms", "New stock",
+        "--subject", "News", "--body", "New stock is in.",
+    )  # fmt: skip
+
+    listed = _run(capsys, data_dir, "template", "list")
+    plan = json.loads(
+        _run(
+            capsys,
+            data_dir,
+            "send",
+            "--template",
+            "Pickup",
+            "--all",
+            "--plan",
+            "--json",
+        )  # fmt: skip
+    )
+    _run(capsys, data_dir, "send", "--template", "Pickup", "--all")
+    history = json.loads(_run(capsys, data_dir, "history", "--json"))
+    plain = _run(capsys, data_dir, "history").splitlines()
+
+    assert "Pickup (transactional): Hi" in listed
+    assert "News: New stock" in listed
+    skipped = [m for m in plan["messages"] if m["action"] == "skip"]
+    assert skipped and all(m["transactional"] for m in plan["messages"])
+    assert history and all(row["transactional"] for row in history)
+    rows = plain[:-1]
+    assert rows and all("  transactional" in line for line in rows)

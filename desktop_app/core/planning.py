@@ -365,7 +365,9 @@ def price_from_settings(settings: Mapping[str, str]) -> float:
         return 0.0
 
 
-def _skip(contact: "Contact", channel: str, to: str, reason: str) -> PlannedMessage:
+def _skip(
+    ctx: _Context, contact: "Contact", channel: str, to: str, reason: str
+) -> PlannedMessage:
     return PlannedMessage(
         contact_id=contact.id,
         channel=channel,
@@ -373,6 +375,7 @@ def _skip(contact: "Contact", channel: str, to: str, reason: str) -> PlannedMess
         body="",
         action=SKIP,
         reason=reason,
+        transactional=ctx.transactional,
     )
 
 
@@ -437,24 +440,24 @@ def _plan_sms(
     to = contact.phone or ""
     if not to:
         return _skip(
-            contact, "sms", "", PHONE_NOT_USABLE if contact.phones else NO_PHONE
+            ctx, contact, "sms", "", PHONE_NOT_USABLE if contact.phones else NO_PHONE
         )
     if contact.phone_kind in LANDLINE_KINDS:
-        return _skip(contact, "sms", to, LANDLINE)
+        return _skip(ctx, contact, "sms", to, LANDLINE)
     consent = consent_rules.sms_consent(
         status, transactional=ctx.transactional, test_mode=ctx.test_mode
     )
     if not consent.allowed:
-        return _skip(contact, "sms", to, consent.reason or NO_SMS_CONSENT)
+        return _skip(ctx, contact, "sms", to, consent.reason or NO_SMS_CONSENT)
     if contact.id in ctx.awaiting_review.get("sms", ()):
-        return _skip(contact, "sms", to, AWAITING_REVIEW)
+        return _skip(ctx, contact, "sms", to, AWAITING_REVIEW)
     merge = [problem for problem in problems if problem.kind == "merge"]
     if merge:
-        return _skip(contact, "sms", to, _merge_problem(merge))
+        return _skip(ctx, contact, "sms", to, _merge_problem(merge))
 
     body, stop_added, problem = _sms_body(contact, rendered.sms_body, ctx)
     if problem:
-        return _skip(contact, "sms", to, problem)
+        return _skip(ctx, contact, "sms", to, problem)
     count = segments.count_segments(body)
     message = PlannedMessage(
         contact_id=contact.id,
@@ -511,19 +514,19 @@ def _plan_email(
 ) -> PlannedMessage:
     to = contact.email or ""
     if not to:
-        return _skip(contact, "email", "", NO_EMAIL)
+        return _skip(ctx, contact, "email", "", NO_EMAIL)
     consent = consent_rules.email_consent(status, transactional=ctx.transactional)
     if not consent.allowed:
-        return _skip(contact, "email", to, consent.reason or EMAIL_UNSUBSCRIBED)
+        return _skip(ctx, contact, "email", to, consent.reason or EMAIL_UNSUBSCRIBED)
     bounce = ctx.bounced.get(to.casefold())
     if bounce is not None:
-        return _skip(contact, "email", to, BOUNCED + bounce)
+        return _skip(ctx, contact, "email", to, BOUNCED + bounce)
     if contact.id in ctx.awaiting_review.get("email", ()):
-        return _skip(contact, "email", to, AWAITING_REVIEW_EMAIL)
+        return _skip(ctx, contact, "email", to, AWAITING_REVIEW_EMAIL)
     if problems:
-        return _skip(contact, "email", to, _merge_problem(problems))
+        return _skip(ctx, contact, "email", to, _merge_problem(problems))
     if not rendered.email_text.strip() or not rendered.email_subject:
-        return _skip(contact, "email", to, EMPTY)
+        return _skip(ctx, contact, "email", to, EMPTY)
 
     # Marketing email must carry the postal address (CAN-SPAM); a receipt or other
     # transactional email need not wait for it.

@@ -53,6 +53,10 @@ CAMPAIGN_STATE_NOTES = {
     "queued": "queued",
 }
 _CHANNEL_LABELS = {"sms": "SMS", "email": "Email"}
+TRANSACTIONAL_NOTE = (
+    "Transactional (a receipt or notice the customer asked for): exempt from quiet "
+    "hours and marketing consent, never from an opt-out."
+)
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -198,6 +202,8 @@ class HistoryTableModel(QAbstractTableModel):
                 lines.append(f"Failed: {local_time(row['failed_at'], self._zone)}")
             if row.get("provider"):
                 lines.append(f"Through: {row['provider']}")
+            if row.get("transactional"):
+                lines.append(TRANSACTIONAL_NOTE)
             return "\n".join(lines)
         text = self._text(row, key)
         return text or None
