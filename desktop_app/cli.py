@@ -457,12 +457,19 @@ def _show_plan(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
         _print_json({**plan.to_json(), "messages": plan.messages_json()})
         return 0
     print(plan.summary_text())
+    # Every message that is not a plain send, so a note such as "test mode: would
+    # be skipped for no SMS consent" names the customers it is about.
     for message in plan.messages:
         if message.action != "send":
             when = f" until {message.not_before_text}" if message.not_before else ""
             print(
                 f"- contact {message.contact_id} {message.channel}: "
                 f"{message.action}{when}: {message.reason}"
+            )
+        elif message.note:
+            print(
+                f"- contact {message.contact_id} {message.channel}: "
+                f"send (note: {message.note})"
             )
     return 0
 

@@ -46,6 +46,11 @@ def test_send_plan_lists_every_decision_and_sends_nothing(
     assert sum(m["action"] == "send" for m in messages) == sum(plan["to_send"].values())
     assert "Waiting for the shop's postal address: " in text
     assert "email: hold: shop postal address not set in Settings" in text
+    noted = [m for m in messages if m["action"] == "send" and m["note"]]
+    assert noted and all(
+        f"- contact {m['contact_id']} {m['channel']}: send (note: {m['note']})" in text
+        for m in noted
+    )
 
 
 def test_template_check_prints_the_lints(
@@ -111,18 +116,8 @@ def test_transactional_sends_are_marked_everywhere_the_owner_looks(
     )  # fmt: skip
 
     listed = _run(capsys, data_dir, "template", "list")
-    plan = json.loads(
-        _run(
-            capsys,
-            data_dir,
-            "send",
-            "--template",
-            "Pickup",
-            "--all",
-            "--plan",
-            "--json",
-        )  # fmt: skip
-    )
+    asked = ("send", "--template", "Pickup", "--all", "--plan", "--json")
+    plan = json.loads(_run(capsys, data_dir, *asked))
     _run(capsys, data_dir, "send", "--template", "Pickup", "--all")
     history = json.loads(_run(capsys, data_dir, "history", "--json"))
     plain = _run(capsys, data_dir, "history").splitlines()
