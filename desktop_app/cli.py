@@ -480,10 +480,11 @@ def _cmd_quiet_hours(db: sqlite_utils.Database, args: argparse.Namespace) -> int
     if args.quiet_command == "use":
         table = quiet_rules.use_own_rules(db, args.file)
         count = len(table.rules)
-        print(
-            f"Your {count} {'rule' if count == 1 else 'rules'} from {args.file.name} "
-            "now apply on top of Duet's."
-        )
+        which = "Your rule" if count == 1 else f"Your {count} rules"
+        apply = "applies" if count == 1 else "apply"
+        print(f"{which} from {args.file.name} now {apply} on top of Duet's.")
+        for note in quiet_rules.changes_nothing_notes(table).values():
+            print(f"Note: {note[:1].upper()}{note[1:]}.")
         return 0
     if args.quiet_command == "export":
         count = quiet_rules.write_rules_file(db, args.file)
@@ -507,6 +508,8 @@ def _cmd_quiet_hours(db: sqlite_utils.Database, args: argparse.Namespace) -> int
             f"- {rule['name']}{mine}: {place}, {rule['hours']}, "
             f"from {rule['effective']}"
         )
+        if rule["note"]:
+            print(f"  Note: {rule['note'][:1].upper()}{rule['note'][1:]}.")
     return 0
 
 
@@ -853,7 +856,11 @@ def _add_compliance_parsers(commands: Any) -> None:
     cons_set.add_argument("contact_id", type=int)
     cons_set.add_argument("channel", choices=["sms", "email"])
     cons_set.add_argument("status", choices=["opted_in", "opted_out", "unknown"])
-    cons_set.add_argument("--note", default="", help="why (needed to undo an opt-out)")
+    cons_set.add_argument(
+        "--note",
+        default="",
+        help="the evidence or reason (needed to opt in and to undo an opt-out)",
+    )
     cons_export = cons_commands.add_parser("export", help="the ledger as CSV")
     cons_export.add_argument("file", type=Path)
     cons_sla = cons_commands.add_parser("sla", help="opt-outs and how fast they took")
@@ -895,11 +902,7 @@ def _cmd_consent(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
     from desktop_app.services import compliance
 
     if args.consent_command == "set":
-        row = compliance.change_consent(
-            db, args.contact_id, args.channel, args.status, args.note
-        )
-        print(f"Contact {args.contact_id}: {args.channel} is now {row['status']}.")
-        return 0
+        return _consent_set(db, args)
     if args.consent_command == "export":
         count = compliance.export_ledger(db, args.file)
         print(f"Wrote {count} consent records to {args.file}.")
@@ -932,6 +935,29 @@ def _cmd_consent(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
     return 0
 
 
+def _consent_set(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
+    from desktop_app.services import compliance
+    from desktop_app.storage.consent import NoteNeeded
+
+    try:
+        row = compliance.change_consent(
+            db, args.contact_id, args.channel, args.status, args.note
+        )
+    except NoteNeeded as error:
+        sys.stderr.write(f"duet: {error.message} Give it with --note TEXT.\n")
+        return 1
+
+    if row is None:
+        status = args.status.replace("_", " ")
+        print(
+            f"Contact {args.contact_id}: {args.channel} already {status}; "
+            "nothing recorded."
+        )
+        return 0
+    print(f"Contact {args.contact_id}: {args.channel} is now {row['status']}.")
+    return 0
+
+
 def _consent_review(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
     from desktop_app.services import compliance
 
@@ -953,7 +979,10 @@ def _consent_review(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
             f"{review.id:>6}  {review.received_at}  {review.channel:<5}  {who}: "
             f"{json.dumps(text[:200], ensure_ascii=False)}{decided}"
         )
-    print("Decide one with: consent decide ID opt-out|keep [--note TEXT]")
+    if any(not review.decision for review in flagged):
+        print("Decide one with: consent decide ID opt-out|keep [--note TEXT]")
+    else:
+        print("All of these are decided; none is waiting for your decision.")
     return 0
 
 

@@ -107,6 +107,12 @@ def test_decide_keep_and_opt_out_use_the_activity_decision(
     status, out, _ = run("consent", "review", "--all", "--json")
     decisions = {item["id"]: item["decision"] for item in json.loads(out)}
     assert decisions == {first: "not_opt_out", second: "opt_out"}
+    status, out, _ = run("consent", "review", "--all")
+    assert status == 0 and len(out.splitlines()) == 3
+    assert "Decide one with" not in out
+    assert out.splitlines()[-1] == (
+        "All of these are decided; none is waiting for your decision."
+    )
 
 
 def test_review_text_lists_one_line_each(
@@ -151,10 +157,46 @@ def test_sign_accepts_a_national_number_and_keeps_its_keyword(
 
 @pytest.mark.usefixtures("memory_keyring")
 @pytest.mark.parametrize(
+    ("number", "warning"),
+    [
+        ("+15550100100", "+1 555-010-0100 does not look like a number in use"),
+        ("(212) 555-0100", "+1 212-555-0100 is a made-up number (555-0100 to"),
+        ("+33 1 23 45 67 89", "+33 1 23 45 67 89 is a landline number; a landline"),
+    ],
+)
+def test_sign_warns_about_a_doubtful_number_and_still_makes_it(
+    shop_db: sqlite_utils.Database, run, tmp_path: Path, number: str, warning: str
+) -> None:
+    sign = tmp_path / "s.png"
+
+    status, out, err = run("sign", "--out", str(sign), "--number", number)
+
+    assert status == 0 and sign.is_file()
+    assert "Saved the JOIN sign" in out
+    (line,) = err.splitlines()
+    assert line.startswith(f"duet: warning: {warning}")
+
+
+@pytest.mark.usefixtures("memory_keyring", "shop_db")
+def test_sign_gives_no_warning_for_a_mobile_number(run, tmp_path: Path) -> None:
+    status, _, err = run(
+        "sign", "--out", str(tmp_path / "s.png"), "--number", "+33 6 12 34 56 78"
+    )
+
+    assert status == 0 and err == ""
+
+
+@pytest.mark.usefixtures("memory_keyring")
+@pytest.mark.parametrize(
     ("extra", "message"),
     [
         ((), "give the shop's SMS number with --number"),
         (("--number", "72975"), "Shop number: '72975' is not a phone number"),
+        (
+            ("--number", "+12125550100x12"),
+            "Shop number: '+12125550100x12' has an extension (ext. 12); a text "
+            "cannot reach an extension",
+        ),
         (("--number", "+15550100100", "--keyword", "STOP"), "already means opt-out"),
     ],
 )
@@ -194,3 +236,40 @@ def test_a_mail_flagged_for_review_is_decided_as_an_email_unsubscribe(
     assert consent.current_consent(shop_db, 1, "email") == "opted_out"
     assert consent.current_consent(shop_db, 1, "sms") == "opted_in"
     assert compliance.reviews(shop_db) == []
+
+
+def _ledger_size(db: sqlite_utils.Database) -> int:
+    return int(db.execute("SELECT count(*) FROM consent").fetchone()[0])
+
+
+def test_set_to_the_current_status_records_nothing(shop_db, run) -> None:
+    before = _ledger_size(shop_db)
+
+    status, out, err = run("consent", "set", "1", "sms", "opted_in")
+
+    assert (status, err) == (0, "")
+    assert out == "Contact 1: sms already opted in; nothing recorded.\n"
+    assert _ledger_size(shop_db) == before
+
+
+def test_an_opt_in_needs_a_note_and_an_opt_out_does_not(shop_db, run) -> None:
+    before = _ledger_size(shop_db)
+
+    refused = run("consent", "set", "1", "email", "opted_in")
+    blank = run("consent", "set", "1", "email", "opted_in", "--note", "  ")
+    noted = run("consent", "set", "1", "email", "opted_in", "--note",
+                "signed the form at the counter on 3 May")  # fmt: skip
+    opted_out = run("consent", "set", "2", "sms", "opted_out")
+
+    for status, out, err in (refused, blank):
+        assert (status, out) == (1, "")
+        assert err.count("\n") == 1 and "--note" in err
+        assert "agreed to email" in err
+    assert noted[0] == 0 and noted[1] == "Contact 1: email is now opted_in.\n"
+    assert opted_out[0] == 0 and opted_out[1] == "Contact 2: sms is now opted_out.\n"
+    assert _ledger_size(shop_db) == before + 2
+    last = consent.consent_history(shop_db, 1)[-1]
+    assert last["evidence"] == (
+        "manual change from unknown to opted_in: signed the form at the counter on "
+        "3 May"
+    )

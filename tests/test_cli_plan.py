@@ -77,8 +77,8 @@ def test_quiet_hours_export_use_show_clear(
     assert "Wrote 1 rule to" in _run(
         capsys, data_dir, "quiet-hours", "export", str(rules)
     )
-    assert "apply on top of Duet's" in _run(
-        capsys, data_dir, "quiet-hours", "use", str(rules)
+    assert _run(capsys, data_dir, "quiet-hours", "use", str(rules)) == (
+        "Your rule from ours.json now applies on top of Duet's.\n"
     )
     shown = json.loads(_run(capsys, data_dir, "quiet-hours", "show", "--json"))
 
@@ -129,3 +129,61 @@ def test_transactional_sends_are_marked_everywhere_the_owner_looks(
     assert history and all(row["transactional"] for row in history)
     rows = plain[:-1]
     assert rows and all("  transactional" in line for line in rows)
+
+
+def test_quiet_hours_use_says_which_rules_change_nothing(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rules = tmp_path / "ours.json"
+    late = {"name": "Florida late", "country": "US", "state": "FL",
+            "effective": "2026-01-01", "source": "x",
+            "hours": {"default": ["06:00", "23:00"]}}  # fmt: skip
+    no_saturdays = {"name": "No Saturdays", "country": "US", "effective":
+                    "2026-01-01", "source": "x", "hours": {"sat": None}}  # fmt: skip
+    document = {"reviewed": "2026-12-04", "rules": [no_saturdays, late]}
+    rules.write_text(json.dumps(document), encoding="utf-8")
+
+    out = _run(capsys, data_dir, "quiet-hours", "use", str(rules))
+    shown = _run(capsys, data_dir, "quiet-hours", "show")
+
+    note = (
+        "Note: Rule 2 ('Florida late', FL, every day 06:00–23:00) is looser than "
+        "Duet's own hours there (every day 08:00–20:00); it changes nothing."
+    )
+    assert out.splitlines() == [
+        "Your 2 rules from ours.json now apply on top of Duet's.",
+        note,
+    ]
+    assert shown.splitlines()[-3:] == [
+        "- No Saturdays (yours): US, Mon–Fri any time, Sun any time, no sending on "
+        "Sat, from 2026-01-01",
+        "- Florida late (yours): FL, every day 06:00–23:00, from 2026-01-01",
+        f"  {note}",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"rules": "x"}, "bad.json: field 'rules' must be a non-empty list"),
+        ({"reviewed": "2026-12-04", "rules": [
+            {"name": "X", "country": "US", "state": "ZZ", "effective": "2026-01-01",
+             "source": "x", "hours": {"default": ["09:00", "20:00"]}}]},
+         "bad.json: rule 1 ('X'), field 'state': 'ZZ' is not a US state code such "
+         "as FL or TX"),
+    ],
+)  # fmt: skip
+def test_quiet_hours_use_refuses_a_wrong_file_naming_the_field(
+    data_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    document: object,
+    message: str,
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(document), encoding="utf-8")
+
+    status = cli.run(["--data-dir", str(data_dir), "quiet-hours", "use", str(bad)])
+
+    assert status == 1
+    assert capsys.readouterr().err == f"duet: {message}\n"

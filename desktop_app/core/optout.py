@@ -1,46 +1,69 @@
 """Reading SMS replies: opt-out, opt-in, help, or a sentence the owner should look at.
 
+The principle: a clear request to stop is an opt-out; a reply that might be one but
+is not clear is flagged for the owner (MAYBE_OPT_OUT); only a reply that clearly is
+not a request (a question about an order, "Thanks!") is OTHER. When in doubt, flag;
+and a reply that says the opposite ("I did not unsubscribe") is never an opt-out.
+
 Before any rule, the text is NFKC-normalised and case-folded (full-width letters and
-any letter case count; accents are ignored) and each keyword is brought to its plain
-spelling:
+any letter case count; accents and zero-width characters are ignored) and each
+keyword is brought to its plain spelling:
 
 * **Spaced or dotted letters** that spell a keyword become the keyword ("S T O P",
   "S.T.O.P.", "s-t-o-p" read as STOP).
 * **Repeated letters and common short forms** of a keyword read as the keyword
   ("STOPP", "stooop", "Stp", "unsub", "unsubcribe").
+* **Digits and lookalike letters in an opt-out keyword** read as the keyword:
+  "st0p", "5TOP", "STOP2", "ЅТОР" in Cyrillic letters, 🇸🇹🇴🇵 as flag letters. Many
+  carriers honour close misspellings of STOP, and a word that is nothing but a
+  garbled opt-out keyword has no other plausible meaning, so Duet reads it as the
+  keyword (a missed opt-out costs far more than a lost subscriber, who can text
+  START). Opt-in keywords are never read this way: consent must be clear.
 
 How a reply is then read, in order:
 
 1. **The whole reply is a keyword**, give or take punctuation, emoji, repeats and polite
-   words ("STOP", "Stop.", "stop please", "ＳＴＯＰ!!", "opt-out"): STOP, STOPALL,
-   UNSUBSCRIBE, END, QUIT, CANCEL, REVOKE, OPTOUT, OPT OUT (and the French ARRET) is an
+   words ("STOP", "Stop.", "stop please", "ＳＴＯＰ!!", "opt-out", "I quit"): STOP,
+   STOPALL, UNSUBSCRIBE, END, QUIT, CANCEL, REVOKE, OPTOUT, OPT OUT, the French
+   ARRET, DESABONNER, DESINSCRIRE and the Spanish ALTO, PARAR, BAJA, CANCELAR is an
    opt-out; START, UNSTOP, JOIN, SUBSCRIBE (and any keyword a printed JOIN sign used,
    passed as ``join_keywords``) is an opt-in; HELP or INFO asks for help. "No more"
-   as the whole reply answers the message itself: an opt-out.
+   as the whole reply answers the message itself: an opt-out ("No more?" is a
+   question and is flagged).
 2. **One sentence of the reply is a strong keyword** ("Who is this? STOP"): an opt-out.
-   END, QUIT and CANCEL count only as the whole reply, because as one sentence among
-   others they usually mean something else ("Cancel. I ordered the wrong size").
+   END, QUIT, CANCEL and the other languages' words count only as the whole reply,
+   because as one sentence among others they usually mean something else ("Cancel.
+   I ordered the wrong size").
 3. **A request about the texts, the messages or being contacted** is an opt-out:
    a clause that is a stop word and the sending itself ("quit texting me", "stop
-   sending me these", "do not text", "no more texts"), a request to be taken off
-   the list or to forget the number ("take me off your list", "remove me", "lose my
-   number"), withdrawing consent ("revoke consent", "I revoke my consent"), asking
-   how to unsubscribe, "don't text me again", and "wrong number" (the person who has
-   the number never agreed to the texts). A negation right before such a request
-   ("please don't stop texting me") turns it into a flag instead.
-4. **A sentence that merely mentions** stop, unsubscribe, opt out, revoke or cancel
-   ("don't stop the sale!", "cancel my order #1042", "I never unsubscribed"), asks
-   to end "my subscription", says "not interested", brushes the shop off without
-   naming the texts ("i want out", "go away"), asks not to be texted only under a
-   condition ("don't text after 9pm"), or holds a stop-sign emoji: not an opt-out,
-   but flagged MAYBE_OPT_OUT for the owner to decide. CANCEL follows the industry
-   rule (an opt-out only as the whole reply); "cancel my order" is about an order,
-   so the owner decides. END and QUIT inside a sentence ("when does the sale end?")
-   are everyday words and are not flagged.
-5. Anything else is OTHER.
+   sending me these", "cancel these texts", "do not text", "no more texts"), a
+   request to be taken off the list or to forget the number ("take me off your
+   list", "remove me", "lose my number"), withdrawing consent ("revoke consent", "I
+   revoke my consent"), asking how to unsubscribe, "don't text me again", "wrong
+   number" and "I never signed up (for this)" (the person never agreed to the
+   texts), calling the texts spam ("spam", "this is spam"), and a keyword clause
+   with such a complaint ("Quit, who is this?"). A negation right before a request
+   ("please don't stop texting me") or a question about it ("why no more emails?")
+   turns it into a flag instead.
+4. **A reply that says the opposite** of an opt-out anywhere ("I did not
+   unsubscribe", "never unsubscribed", "didn't ask to stop", "don't stop sending",
+   "keep them coming") is never an opt-out: what rules 2 and 3 found is flagged.
+5. **A sentence that merely mentions** stop, unsubscribe, opt out, revoke or cancel
+   ("don't stop the sale!", "cancel my order #1042", "I never unsubscribed"), has END
+   or QUIT as a clause of its own ("Quit, I'm busy"), asks to end "my
+   subscription", says "not interested" or "no thanks", brushes the shop off
+   without naming the texts ("i want out", "go away", "I'm done"), mentions spam or
+   never signing up, asks how the shop got the number, asks not to be texted only
+   under a condition ("don't text after 9pm"), or holds a stop-sign emoji: not an
+   opt-out, but flagged MAYBE_OPT_OUT for the owner to decide. CANCEL follows the
+   industry rule (an opt-out only as the whole reply or with the texts named);
+   "cancel my order" is about an order, so the owner decides. END and QUIT inside a
+   sentence ("when does the sale end?") are everyday words and are not flagged.
+6. Anything else is OTHER.
 """
 
 import enum
+import functools
 import logging
 import re
 import unicodedata
@@ -76,20 +99,40 @@ class ReplyClassification:
     explanation: str
 
 
-_APOSTROPHES: Final = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
+_CHARACTER_FOLDS: Final = str.maketrans(
+    {"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"}
+    # Zero-width characters and the soft hyphen hide nothing ("S\u200bTOP").
+    | dict.fromkeys(("\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"))
+    # Regional indicator symbols (flag letters) read as their letters.
+    | {
+        0x1F1E6 + index: letter
+        for index, letter in enumerate("abcdefghijklmnopqrstuvwxyz")
+    }
+)
 _WORD: Final = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _SENTENCE_BREAK: Final = re.compile(r"[.!?;:\n\r…]+")
 _CLAUSE_BREAK: Final = re.compile(r"[.!?;:,\n\r…]+")
-# Three or more single letters joined by spaces, dots, dashes or stars ("s t o p").
+# Three or more single letters or digits joined by spaces, dots, dashes or stars
+# ("s t o p", "s t 0 p"); kept as they are unless they spell a keyword.
 _SPACED_LETTERS: Final = re.compile(
-    r"(?<![^\W_])(?:[^\W\d_][ .\-_*·]+){2,}[^\W\d_](?![^\W_])"
+    r"(?<![^\W_])(?:[^\W_][ .\-_*·]+){2,}[^\W_](?![^\W_])"
 )
 _REPEATS: Final = re.compile(r"(.)\1+")
 # Every keyword in its plain spelling (rule 1), and short forms people type for it.
 _KEYWORDS: Final = (
     "stop", "stopall", "unsubscribe", "end", "quit", "cancel", "revoke", "optout",
-    "arret", "start", "unstop", "join", "subscribe", "help", "info",
+    "arret", "desabonner", "desinscrire", "alto", "parar", "baja", "cancelar",
+    "start", "unstop", "join", "subscribe", "help", "info",
 )  # fmt: skip
+_OPT_OUT_KEYWORDS: Final = frozenset(_KEYWORDS[: _KEYWORDS.index("start")])
+# Digits people type for letters, and letters of other scripts that look like Latin
+# ones; only ever used to read a garbled opt-out keyword (see the module docstring).
+_LOOKALIKES: Final = str.maketrans(
+    "01357" "асеорхуѕіјԛһԁӏтвнмк" "οτρεανικμβχζη",
+    "oiest" "aceopxysijqhdltbhmk" "otpeavikmbxzh",
+)  # fmt: skip
+_ONE_AS_L: Final = str.maketrans("1", "l")
+_TRAILING_DIGITS: Final = re.compile(r"(?<=[^\W\d_])\d{1,3}$")
 _SHORT_FORMS: Final = {
     "stp": "stop",
     "unsub": "unsubscribe",
@@ -102,8 +145,12 @@ _SHORT_FORMS: Final = {
 
 _UNSUBSCRIBE: Final = r"unsubscribe|unsubscibe|unsubcribe|unsuscribe"
 _STRONG_WORDS: Final = rf"stop|stopall|{_UNSUBSCRIBE}|revoke|optout|opt out|arret"
+# Opt-out words of other languages: read only as the whole reply, because inside a
+# sentence they are everyday words ("alto" is also "tall", "baja" also "low").
+_OTHER_LANGUAGES: Final = r"desabonner|desinscrire|alto|parar|baja|cancelar"
 _POLITE: Final = (
     r"please|pls|plz|thanks|thank you|thankyou|thx|ty|now|ok|okay|sorry|asap"
+    r"|por favor|gracias|svp|merci"
 )
 _OPT_OUT_TRAILERS: Final = (
     r"all|me|it|this|these|them|now|already|texts?|messages?|msgs?|sms"
@@ -111,17 +158,27 @@ _OPT_OUT_TRAILERS: Final = (
 # Words a customer puts before a keyword without changing it ("Yes stop", "I said
 # STOP").
 _KEYWORD_LEAD: Final = rf"{_POLITE}|yes|yeah|yep|just|i said|i say|i mean"
+# "I quit", "we stop": only before an opt-out keyword ("I start" is no clear opt-in).
+_OPT_OUT_LEAD: Final = rf"{_KEYWORD_LEAD}|i|we"
 _CANCEL_TRAILERS: Final = r"all|me|texts?|messages?|msgs?|sms"
 
 
-def _whole(words: str, trailers: str) -> re.Pattern[str]:
+def _whole(words: str, trailers: str, lead: str = _KEYWORD_LEAD) -> re.Pattern[str]:
     extra = f"{words}|{trailers}|{_POLITE}"
-    return re.compile(rf"^(?:(?:{_KEYWORD_LEAD}) )*(?P<kw>{words})(?: (?:{extra}))*$")
+    return re.compile(rf"^(?:(?:{lead}) )*(?P<kw>{words})(?: (?:{extra}))*$")
 
 
-_WHOLE_OPT_OUT: Final = _whole(rf"{_STRONG_WORDS}|end|quit", _OPT_OUT_TRAILERS)
-_WHOLE_CANCEL: Final = _whole("cancel", _CANCEL_TRAILERS)
-_SENTENCE_OPT_OUT: Final = _whole(_STRONG_WORDS, _OPT_OUT_TRAILERS)
+_WHOLE_OPT_OUT: Final = _whole(
+    rf"{_STRONG_WORDS}|end|quit|{_OTHER_LANGUAGES}", _OPT_OUT_TRAILERS, _OPT_OUT_LEAD
+)
+_WHOLE_CANCEL: Final = _whole("cancel", _CANCEL_TRAILERS, _OPT_OUT_LEAD)
+_SENTENCE_OPT_OUT: Final = _whole(_STRONG_WORDS, _OPT_OUT_TRAILERS, _OPT_OUT_LEAD)
+# A clause that is any opt-out keyword by itself ("Quit, this is spam").
+_CLAUSE_KEYWORD: Final = _whole(
+    rf"{_STRONG_WORDS}|end|quit|cancel|{_OTHER_LANGUAGES}",
+    _OPT_OUT_TRAILERS,
+    _OPT_OUT_LEAD,
+)
 _WHOLE_OPT_IN: Final = _whole(
     r"start|unstop|join|subscribe|resubscribe", r"again|me|us|all|texts?|sms|list"
 )
@@ -130,7 +187,7 @@ _WHOLE_HELP: Final = _whole(r"help|info", r"me|us")
 _MESSAGES: Final = (
     r"(?:texts?|texting|txts?|txting|messages?|messaging|msgs?|sms|smses|spam|spamming"
     r"|emails?|emailing|promos?|promotions?|ads|adverts?|offers|notifications?|alerts?"
-    r"|marketing)"
+    r"|marketing|mensajes|textos|correos)"
 )
 _DETERMINERS: Final = r"(?:(?:all|these|those|the|this|your|ur|any|such|of|more) )*"
 _STOP_VERBS: Final = r"(?:stop|quit|cease|halt)"
@@ -146,12 +203,20 @@ _CLAUSE_OBJECTS: Final = (
     rf"|to me|to us|this number|my number|my phone|{_MESSAGES}|{_POLITE}|again"
     rf"|anymore|any more|ever|already|just|right away)"
 )
-_LEAD: Final = rf"^(?:(?:{_POLITE}|just|so|ok|hey|hi) )*"
+_LEAD: Final = (
+    rf"^(?:(?:{_POLITE}|just|so|ok|hey|hi|(?:can|could|would|will|why don't|why dont)"
+    r" (?:you|u)) )*"
+)
 
 # A clause that is nothing but a stop word and the sending itself, or "don't text".
 _CLAUSE_REQUESTS: Final = (
     re.compile(
         rf"{_LEAD}(?P<kw>{_STOP_VERBS}(?: (?:{_SENDING}|{_DETERMINERS}{_MESSAGES})))"
+        rf"(?: {_CLAUSE_OBJECTS})*$"
+    ),
+    # END and CANCEL with the texts named: "cancel these texts" like "end these texts".
+    re.compile(
+        rf"{_LEAD}(?P<kw>(?:end|cancel) {_DETERMINERS}{_MESSAGES})"
         rf"(?: {_CLAUSE_OBJECTS})*$"
     ),
     re.compile(
@@ -161,9 +226,16 @@ _CLAUSE_REQUESTS: Final = (
 )
 # "No more" as the whole reply answers the message it replies to.
 _WHOLE_NO_MORE: Final = re.compile(
-    rf"^(?:(?:{_POLITE}) )*(?P<kw>no more)(?: (?:{_POLITE}|of (?:this|these|them"
-    rf"|that)|again))*$"
+    rf"^(?:(?:{_POLITE}) )*(?P<kw>no more|no mas)(?: (?:{_POLITE}|of (?:this|these"
+    rf"|them|that)|again))*$"
 )
+# "No more texts" anywhere: a request, unless negated or asked ("why no more emails?").
+_NO_MORE_MESSAGES: Final = re.compile(rf"\bno (?:more|mas) {_MESSAGES}\b")
+_QUESTION_LEAD: Final = re.compile(
+    r"\b(?:why|how come|are there|is there|will there be|there's|there are)"
+    r"(?: (?:still|really|suddenly|just))? $"
+)
+_CLAUSE_WITH_END: Final = re.compile(r"[^.!?;:,\n\r…]+[.!?;:,\n\r…]*")
 # "Don't text ..." with a condition after it ("don't text after 9pm"): flagged.
 _CONDITIONAL_DONT: Final = re.compile(
     rf"{_LEAD}(?P<kw>(?:don't|dont|do not|never) (?:ever )?{_CONTACT_VERBS})\b"
@@ -178,9 +250,14 @@ _VAGUE: Final = tuple(
         r"\bget lost\b",
         r"\bleave (?:me|us) be\b",
         rf"\btoo many {_MESSAGES}\b",
+        r"\btoo much (?:mail|email|spam|texting|messaging)\b",
         r"^enough(?: already)?$",
         rf"^enough (?:with |of )?(?:the |your |these |all )?{_MESSAGES}\b",
-        r"^remove$",
+        rf"^(?:(?:{_POLITE}) )*remove(?: (?:{_POLITE}))*$",
+        rf"^(?:(?:ok|so|yeah) )*(?:i'm|im|i am|we're|we are) (?:so |just )?(?:out"
+        rf"|done)(?: (?:with (?:this|these|that|it|you|your {_MESSAGES})|{_POLITE}))*$",
+        rf"^no (?:thanks|thank you|thx|ty)(?: (?:{_POLITE}))*$",
+        r"\bhow (?:did|do) (?:you|u) get (?:my|this) (?:phone number|number|cell)\b",
     )
 )
 
@@ -202,7 +279,6 @@ _REQUESTS: Final = tuple(
         r"|cell|contact|info|details)\b",
         r"\b(?:revoke|revoking|withdraw|withdrawing|rescind|rescinding) (?:my |our |all"
         r" |any |the )?(?:consent|permission|authorization|authorisation|opt in)\b",
-        rf"\bno more {_MESSAGES}\b",
         r"\b(?:i|we|i'd|we'd) (?:really )?(?:want|would like|like|wanna|need|wish)"
         r" (?:to )?(?:unsubscribe|opt out|optout|be removed|be taken off"
         r"|stop (?:getting|receiving|these|those|your|the|all))\b",
@@ -224,6 +300,70 @@ _NEGATIVE_REQUESTS: Final = tuple(
 _WRONG_NUMBER: Final = re.compile(
     r"\bwrong (?:number|person|phone)\b|\bnot my number\b"
 )
+# "I gave you the wrong number": the customer's own mistake, for the owner to read.
+_OWN_WRONG_NUMBER: Final = re.compile(
+    r"\b(?:i|we|i've|we've)(?: [\w']+){0,2} (?:gave|given|entered|typed|put|wrote"
+    r"|used|listed)(?: (?:you|u))? (?:the|a|my) wrong (?:number|phone)\b"
+)
+# Saying the texts are spam: a whole clause such as "spam" or "this is spam".
+_SPAM_CLAUSE: Final = re.compile(
+    rf"^(?:(?:{_POLITE}|ugh|omg|wow|lol|yes|just) )*"
+    r"(?:(?:this|that|it|these|those|you|u|your texts|your messages|ur texts"
+    r"|these texts|these messages)(?: (?:is|are|r))? |(?:it's|that's|this's"
+    r"|you're|ur|its|thats) )?"
+    r"(?:(?:just|total|pure|more|such|complete|obvious|a|a total) )*"
+    r"(?P<kw>spam|spammer|spamming|spammy|scam|scammer)"
+    rf"(?: (?:{_POLITE}|again|spam|spammer|scam|stop|stop it))*$"
+)
+# Saying one never agreed: a whole clause, with or without "for this".
+_NEVER_AGREED: Final = re.compile(
+    rf"^(?:(?:{_POLITE}|but|and|ugh|hey|hi) )*(?P<kw>(?:i|we) (?:never|didn't|did not"
+    r"|never ever) (?:(?:sign|signed) up|subscribed?|opted? in|agreed?|consented?"
+    rf"|(?:ask|asked) for (?:{_DETERMINERS}{_MESSAGES}|this|these|that|it|them"
+    r"|any of this)"
+    r"|gave (?:you|u) (?:my|this) (?:number|phone number)))"
+    rf"(?: (?:for|to) (?:{_DETERMINERS}{_MESSAGES}|this|these|that|it|them|any of"
+    rf" this|this list|your list|this crap))?(?: (?:{_POLITE}))*$"
+)
+# A complaint that makes a keyword clause beside it an opt-out ("Quit, who is this?").
+_COMPLAINT: Final = re.compile(
+    r"\b(?:spam|spammer|spamming|spammy|scam|scammer|(?:never|didn't|did not)"
+    r" (?:sign|signed) up|never (?:subscribed|opted in|agreed|consented)|who is this"
+    r"|who's this|whos this|who are you|who r u|wrong number|wrong person"
+    r"|how did (?:you|u) get (?:my|this) (?:number|phone number))\b"
+)
+# Mentions of spam or never signing up that are not a complaint clause: flagged.
+_COMPLAINT_MENTION: Final = re.compile(
+    r"\b(?:spam(?!(?: (?:folder|filter|box|check|bin|mail folder))\b)|spammer"
+    r"|spamming|scam|never signed up|didn't sign up|did not sign up)\b"
+)
+_SPAM_PLACE: Final = re.compile(r"\b(?:in|to|into|from|my|the|your) spam\b")
+# Saying the opposite of an opt-out: what rules 2 and 3 found is flagged instead.
+_NOT_ASKED: Final = (
+    r"(?:don't|dont|do not|didn't|didnt|did not|never|haven't|have not|hadn't"
+    r"|had not|wasn't trying to)"
+)
+_ASK_TO: Final = (
+    r"(?:(?:ask|asked|want|wanted|mean|meant|say|said|request|requested|choose|chose"
+    r"|try|tried|need|needed)(?: (?:you|u))?(?: to)? )?"
+)
+_COUNTER: Final = tuple(
+    re.compile(pattern)
+    for pattern in (
+        rf"\b{_NOT_ASKED} (?:ever )?{_ASK_TO}(?:unsubscribe|unsubscribed|unsubscribing"
+        r"|opt out|opted out|optout|revoke|revoked|be removed|be taken off)\b",
+        rf"\b{_NOT_ASKED} (?:ever )?(?:(?:ask|asked|want|wanted|mean|meant|say|said"
+        r"|request|requested)(?: (?:you|u))? to )(?:stop|end|quit|cancel)\b",
+        rf"\b{_NOT_ASKED} (?:ever )?(?:stop|quit|end) (?:(?:sending|texting|emailing"
+        rf"|messaging)\b|{_DETERMINERS}{_MESSAGES}\b)",
+    )
+)
+# "Keep them coming" as its own clause (not "why do you keep texting me").
+_KEEP_SENDING: Final = re.compile(
+    rf"{_LEAD}(?:(?:do|but|and|oh) )*(?P<kw>keep (?:them |it |those |these |the "
+    rf"{_MESSAGES} |{_MESSAGES} )?(?:sending|texting|emailing|messaging|coming)"
+    r"|keep (?:me|us) (?:subscribed|on the list|posted))\b"
+)
 _NEGATIONS: Final = frozenset(
     {
         "don't",
@@ -244,6 +384,9 @@ _NEGATIONS: Final = frozenset(
     }
 )
 _NEGATION_FILLERS: Final = frozenset({"ever", "please", "pls", "just"})
+# "Why did you stop texting me?" asks what happened; "can you stop" is a request.
+_PAST_AUXILIARIES: Final = frozenset({"did", "didn't", "have", "has", "had", "why'd"})
+_PERSONS: Final = frozenset({"i", "we", "you", "u", "they", "y'all"})
 _MENTION: Final = re.compile(
     rf"\b(?P<kw>{_STRONG_WORDS}|cancel|unsubscribed|unsubscribing|opted out|revoked)\b"
 )
@@ -263,7 +406,10 @@ def normalise_reply(text: str) -> str:
     Returns:
         The normalised text (punctuation and emoji kept, apostrophes made straight).
     """
-    folded = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    if text.isascii():  # nothing to fold but the case and the backtick
+        return text.lower().translate(_CHARACTER_FOLDS)
+
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_CHARACTER_FOLDS)
     decomposed = unicodedata.normalize("NFD", folded)
     without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", without_marks)
@@ -276,18 +422,36 @@ def _squeezed(word: str) -> str:
 _BY_SQUEEZED: Final = {_squeezed(keyword): keyword for keyword in _KEYWORDS}
 
 
+@functools.lru_cache(maxsize=8192)
 def _keyword_spelling(word: str) -> str:
     """Return a keyword's plain spelling for a short form or repeated letters."""
     if word in _SHORT_FORMS:
         return _SHORT_FORMS[word]
-    return _BY_SQUEEZED.get(_squeezed(word), word)
+    keyword = _BY_SQUEEZED.get(_squeezed(word))
+    if keyword is not None:
+        return keyword
+    if word.isascii() and word.isalpha():
+        return word
+    return _garbled_opt_out(word) or word
+
+
+def _garbled_opt_out(word: str) -> str | None:
+    """Return the opt-out keyword a word with digits or lookalikes spells, if any."""
+    without_digits = _TRAILING_DIGITS.sub("", word)
+    for table in (_LOOKALIKES, _ONE_AS_L):
+        for candidate in (word, without_digits):
+            spelled = candidate.translate(table).translate(_LOOKALIKES)
+            keyword = _SHORT_FORMS.get(spelled) or _BY_SQUEEZED.get(_squeezed(spelled))
+            if keyword in _OPT_OUT_KEYWORDS:
+                return keyword
+    return None
 
 
 def _plain_spelling(normalised: str) -> str:
     """Bring spaced, dotted, stretched and shortened keywords to their spelling."""
 
     def joined(found: re.Match[str]) -> str:
-        letters = "".join(ch for ch in found.group(0) if ch.isalpha())
+        letters = "".join(ch for ch in found.group(0) if ch.isalnum())
         keyword = _keyword_spelling(letters)
         return keyword if keyword in _KEYWORDS else found.group(0)
 
@@ -311,6 +475,50 @@ def _is_negated(words: str, start: int) -> bool:
     return before[-1] in _NEGATIONS or last_two in _NEGATIONS
 
 
+@functools.lru_cache(maxsize=64)
+def _clause_words(normalised: str) -> tuple[str, ...]:
+    """Return the words of each clause (split at commas and sentence ends)."""
+    return tuple(_words(clause) for clause in _CLAUSE_BREAK.split(normalised))
+
+
+def _says_the_opposite(words: str, normalised: str) -> str | None:
+    """Return the words by which a reply says it wants the messages, if any."""
+    for pattern in _COUNTER:
+        if (found := pattern.search(words)) is not None:
+            return found.group(0)
+    for clause_words in _clause_words(normalised):
+        if (found := _KEEP_SENDING.match(clause_words)) is not None:
+            return found.group("kw")
+    return None
+
+
+def says_the_opposite(text: str) -> str | None:
+    """Tell whether a text says it wants the messages or never opted out.
+
+    "I did not unsubscribe", "never unsubscribed", "didn't ask to stop", "don't stop
+    sending", "keep them coming": a text with such words is never read as an
+    opt-out (see rule 4 of the module docstring).
+
+    Args:
+        text: the reply, subject or mail text as received.
+
+    Returns:
+        The normalised words that say so, or ``None``.
+    """
+    normalised = _plain_spelling(normalise_reply(text))
+    return _says_the_opposite(_words(normalised), normalised)
+
+
+def _asks_about_the_past(words: str, start: int) -> bool:
+    """Tell whether "did you", "have I"... before ``start`` ask what happened."""
+    before = words[:start].split()
+    while before and before[-1] in _NEGATION_FILLERS:
+        before.pop()
+    return (
+        len(before) >= 2 and before[-2] in _PAST_AUXILIARIES and before[-1] in _PERSONS
+    )
+
+
 def _keyword_label(keyword: str) -> str:
     return keyword.upper()
 
@@ -331,9 +539,17 @@ def _join_pattern(join_keywords: Iterable[str]) -> re.Pattern[str] | None:
 
 
 def _whole_reply(
-    words: str, join: re.Pattern[str] | None
+    words: str, normalised: str, join: re.Pattern[str] | None
 ) -> ReplyClassification | None:
     """Classify a reply that is nothing but a keyword (rule 1)."""
+    if _WHOLE_NO_MORE.match(words) and normalised.rstrip().endswith("?"):
+        return ReplyClassification(
+            ReplyKind.MAYBE_OPT_OUT,
+            words,
+            f"The reply asks '{words}?', which may ask to stop the texts or ask "
+            "about something else; no opt-out was recorded. Read it and decide.",
+        )
+
     checks = [
         (_WHOLE_OPT_OUT, ReplyKind.OPT_OUT, "opt-out keyword"),
         (_WHOLE_CANCEL, ReplyKind.OPT_OUT, "opt-out keyword"),
@@ -370,15 +586,93 @@ def _sentence_keyword(normalised: str) -> ReplyClassification | None:
     return None
 
 
-def _plain_request(words: str, normalised: str) -> ReplyClassification | None:
-    """Find a plain-language opt-out request, or a negated one to flag (rule 3)."""
-    if (found := _WRONG_NUMBER.search(words)) is not None:
+def _complaint(normalised: str, words: str) -> ReplyClassification | None:
+    """Find a clause that calls the texts spam or says one never agreed (rule 3)."""
+    for clause_words in _clause_words(normalised):
+        if (found := _SPAM_CLAUSE.match(clause_words)) is not None:
+            return ReplyClassification(
+                ReplyKind.OPT_OUT,
+                clause_words,
+                f"The reply calls these messages {found.group('kw')}: "
+                f"'{clause_words}'; unwanted messages are an opt-out.",
+            )
+        if (found := _NEVER_AGREED.match(clause_words)) is not None:
+            return ReplyClassification(
+                ReplyKind.OPT_OUT,
+                found.group("kw"),
+                f"The reply says '{clause_words}', so this person never agreed to "
+                "these messages.",
+            )
+    if _COMPLAINT.search(words) is None:
+        return None
+    for clause_words in _clause_words(normalised):
+        if (found := _CLAUSE_KEYWORD.match(clause_words)) is not None:
+            keyword = found.group("kw")
+            return ReplyClassification(
+                ReplyKind.OPT_OUT,
+                keyword,
+                f"The reply is the opt-out keyword {_keyword_label(keyword)} with a "
+                "complaint about the messages beside it.",
+            )
+    return None
+
+
+def _no_more(normalised: str) -> ReplyClassification | None:
+    """Read "no more texts": a request, or a question or negation to flag (rule 3)."""
+    for clause in _CLAUSE_WITH_END.findall(normalised):
+        clause_words = _words(clause)
+        found = _NO_MORE_MESSAGES.search(clause_words)
+        if found is None:
+            continue
+        before = clause_words[: found.start()]
+        if "?" in clause or _QUESTION_LEAD.search(before) is not None:
+            return ReplyClassification(
+                ReplyKind.MAYBE_OPT_OUT,
+                found.group(0),
+                f"The reply asks about '{found.group(0)}' in a question, which may "
+                "be about messages that did not arrive; no opt-out was recorded. "
+                "Read it and decide.",
+            )
+        if _is_negated(clause_words, found.start()):
+            return ReplyClassification(
+                ReplyKind.MAYBE_OPT_OUT,
+                found.group(0),
+                f"The reply mentions '{found.group(0)}' with a negation such as "
+                "'don't' before it; no opt-out was recorded. Read it and decide.",
+            )
         return ReplyClassification(
             ReplyKind.OPT_OUT,
             found.group(0),
-            "The reply says this is the wrong number, so this person never agreed "
-            "to these texts.",
+            f"The reply asks to stop messages: '{found.group(0)}'.",
         )
+    return None
+
+
+def _wrong_number(words: str) -> ReplyClassification | None:
+    """Read "wrong number": an opt-out, unless it is the customer's own typo."""
+    if (found := _WRONG_NUMBER.search(words)) is None:
+        return None
+    if (own := _OWN_WRONG_NUMBER.search(words)) is not None:
+        return ReplyClassification(
+            ReplyKind.MAYBE_OPT_OUT,
+            own.group(0),
+            f"The reply says '{own.group(0)}', which may be the customer's own "
+            "mistake rather than a stranger's number; no opt-out was recorded. "
+            "Read it and decide.",
+        )
+    return ReplyClassification(
+        ReplyKind.OPT_OUT,
+        found.group(0),
+        "The reply says this is the wrong number, so this person never agreed "
+        "to these texts.",
+    )
+
+
+def _plain_request(words: str, normalised: str) -> ReplyClassification | None:
+    """Find a plain-language opt-out request, or a negated one to flag (rule 3)."""
+    found_first = _wrong_number(words) or _complaint(normalised, words)
+    if found_first is not None:
+        return found_first
     for pattern in _NEGATIVE_REQUESTS:
         if (found := pattern.search(words)) is not None:
             return ReplyClassification(
@@ -390,6 +684,15 @@ def _plain_request(words: str, normalised: str) -> ReplyClassification | None:
     negated: ReplyClassification | None = None
     for pattern in _REQUESTS:
         for found in pattern.finditer(words):
+            if _asks_about_the_past(words, found.start()):
+                negated = negated or ReplyClassification(
+                    ReplyKind.MAYBE_OPT_OUT,
+                    found.group(0),
+                    f"The reply asks whether '{found.group(0)}' happened (\"why did "
+                    'you stop...?"), which may be about messages that did not '
+                    "arrive; no opt-out was recorded. Read it and decide.",
+                )
+                continue
             if not _is_negated(words, found.start()):
                 return ReplyClassification(
                     ReplyKind.OPT_OUT,
@@ -402,11 +705,13 @@ def _plain_request(words: str, normalised: str) -> ReplyClassification | None:
                 f"The reply mentions '{found.group(0)}' with a negation such as "
                 "'don't' before it; no opt-out was recorded. Read it and decide.",
             )
-    if negated is not None:
-        return negated
+    no_more = _no_more(normalised)
+    if no_more is not None and no_more.kind is ReplyKind.OPT_OUT:
+        return no_more
+    if negated is not None or no_more is not None:
+        return negated or no_more
 
-    for clause in _CLAUSE_BREAK.split(normalised):
-        clause_words = _words(clause)
+    for clause_words in _clause_words(normalised):
         for pattern in _CLAUSE_REQUESTS:
             if (found := pattern.match(clause_words)) is not None:
                 return ReplyClassification(
@@ -417,7 +722,7 @@ def _plain_request(words: str, normalised: str) -> ReplyClassification | None:
     return None
 
 
-def _mention(words: str, raw: str) -> ReplyClassification | None:
+def _mention(words: str, normalised: str) -> ReplyClassification | None:
     """Flag a reply that only mentions an opt-out word (rule 4)."""
     if (found := _SUBSCRIPTION.search(words)) is not None:
         return ReplyClassification(
@@ -443,6 +748,24 @@ def _mention(words: str, raw: str) -> ReplyClassification | None:
             )
         return ReplyClassification(ReplyKind.MAYBE_OPT_OUT, keyword, explanation)
 
+    for clause_words in _clause_words(normalised):
+        if (found := _CLAUSE_KEYWORD.match(clause_words)) is not None:
+            keyword = found.group("kw")
+            return ReplyClassification(
+                ReplyKind.MAYBE_OPT_OUT,
+                keyword,
+                f"The reply has the opt-out keyword {_keyword_label(keyword)} as a "
+                "clause of its own among other words; no opt-out was recorded. Read "
+                "it and decide.",
+            )
+    found_complaint = _COMPLAINT_MENTION.search(words)
+    if found_complaint is not None and not _SPAM_PLACE.search(words):
+        return ReplyClassification(
+            ReplyKind.MAYBE_OPT_OUT,
+            found_complaint.group(0),
+            f"The reply mentions '{found_complaint.group(0)}', which may mean these "
+            "messages are unwanted; no opt-out was recorded. Read it and decide.",
+        )
     if (found := _NOT_INTERESTED.search(words)) is not None:
         return ReplyClassification(
             ReplyKind.MAYBE_OPT_OUT,
@@ -458,15 +781,15 @@ def _mention(words: str, raw: str) -> ReplyClassification | None:
                 f"The reply says '{found.group(0)}' without naming the texts; no "
                 "opt-out was recorded. Read it and decide.",
             )
-    for clause in _CLAUSE_BREAK.split(raw):
-        if (found := _CONDITIONAL_DONT.match(_words(clause))) is not None:
+    for clause_words in _clause_words(normalised):
+        if (found := _CONDITIONAL_DONT.match(clause_words)) is not None:
             return ReplyClassification(
                 ReplyKind.MAYBE_OPT_OUT,
                 found.group("kw"),
                 f"The reply says '{found.group('kw')}' with a condition; no opt-out "
                 "was recorded. Read it and decide.",
             )
-    signs = [sign for sign in _STOP_SIGNS if sign in raw]
+    signs = [sign for sign in _STOP_SIGNS if sign in normalised]
     if signs:
         return ReplyClassification(
             ReplyKind.MAYBE_OPT_OUT,
@@ -495,12 +818,21 @@ def classify_reply_detailed(
     if not words and not any(sign in normalised for sign in _STOP_SIGNS):
         return ReplyClassification(ReplyKind.OTHER, None, "The reply holds no words.")
 
-    result = (
-        _whole_reply(words, _join_pattern(join_keywords))
-        or _sentence_keyword(normalised)
-        or _plain_request(words, normalised)
-        or _mention(words, normalised)
-    )
+    result = _whole_reply(words, normalised, _join_pattern(join_keywords))
+    if result is not None:
+        return result
+
+    result = _sentence_keyword(normalised) or _plain_request(words, normalised)
+    if result is not None and result.kind is ReplyKind.OPT_OUT:
+        opposite = _says_the_opposite(words, normalised)
+        if opposite is not None:
+            return ReplyClassification(
+                ReplyKind.MAYBE_OPT_OUT,
+                opposite,
+                f"The reply has '{result.matched}' but also says '{opposite}'; no "
+                "opt-out was recorded. Read it and decide.",
+            )
+    result = result or _mention(words, normalised)
     if result is not None:
         return result
     return ReplyClassification(

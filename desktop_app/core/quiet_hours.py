@@ -54,6 +54,10 @@ _MONTH_NAMES: Final = (
     "December",
 )
 _GROUPS: Final = {"weekdays": (0, 1, 2, 3, 4), "weekends": (5, 6)}
+# US territories are countries of their own to phonenumbers (+1 787 is "PR"), and
+# these Canadian provinces and territories share area codes (902, 867).
+_US_TERRITORIES: Final = frozenset({"PR", "VI", "GU", "AS", "MP"})
+_CA_SHARED_AREA_CODES: Final = frozenset({"NS", "PE", "NT", "NU", "YT"})
 _WHOLE_DAY: Final = (0, 86_400)
 _SEARCH_DAYS: Final = 400
 _RULE_KEYS: Final = frozenset(
@@ -482,7 +486,7 @@ def _parse_rule(raw: Any, index: int, label: str) -> QuietHoursRule:
     if state is False or (state is not None and country == EVERY_COUNTRY):
         raise fail("state", "must be a state code of the rule's country")
     if isinstance(state, str):
-        state = _state_code(state, fail)
+        state = _state_code(state, country, fail)
 
     effective = _parse_date(raw.get("effective"))
     if effective is None:
@@ -518,11 +522,55 @@ def _parse_rule(raw: Any, index: int, label: str) -> QuietHoursRule:
     )
 
 
-def _state_code(state: str, fail: Callable[[str, str], ValidationError]) -> str:
+def _state_code(
+    state: str, country: str, fail: Callable[[str, str], ValidationError]
+) -> str:
+    """Return a rule's state code once Duet can tell numbers in it apart.
+
+    A recipient's state comes from the area code of a US or Canadian number, so
+    a code Duet cannot place a number in would make a rule that never applies.
+    """
     code = state.strip().upper()
     if len(code) != 2 or not code.isalpha():
         raise fail("state", f"{state!r} is not a two-letter code such as FL or TX")
+    known = _known_states().get(country)
+    if known is None:
+        raise fail(
+            "state",
+            f"Duet tells states apart only for US and Canadian numbers; leave "
+            f"'state' out to make the rule apply to the whole of {country}",
+        )
+    if country == "US" and code in _US_TERRITORIES:
+        raise fail(
+            "state",
+            f"Duet counts {code!r} numbers as a country of their own, not a US "
+            f'state; write "country": "{code}" and leave \'state\' out',
+        )
+    if country == "CA" and code in _CA_SHARED_AREA_CODES:
+        raise fail(
+            "state",
+            f"{code!r} shares its area codes with other provinces, so Duet cannot "
+            f"tell its numbers apart; make the rule apply to the whole of {country}",
+        )
+    if code not in known:
+        kind = (
+            "province code such as ON or BC"
+            if country == "CA"
+            else "state code such as FL or TX"
+        )
+        raise fail("state", f"{code!r} is not a {country} {kind}")
     return code
+
+
+@functools.cache
+def _known_states() -> dict[str, frozenset[str]]:
+    """Return, per country, the states Duet can place a number in by area code."""
+    from desktop_app.core.timezones import area_code_states
+
+    places: dict[str, set[str]] = {}
+    for country, state in area_code_states().values():
+        places.setdefault(country, set()).add(state)
+    return {country: frozenset(states) for country, states in places.items()}
 
 
 def parse_rules(data: Any, *, label: str = RULES_FILE) -> RuleTable:
@@ -541,14 +589,14 @@ def parse_rules(data: Any, *, label: str = RULES_FILE) -> RuleTable:
     """
     if not isinstance(data, dict):
         raise ValidationError(f"{label}: the file must hold a JSON object")
+    raw_rules = data.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise ValidationError(f"{label}: field 'rules' must be a non-empty list")
     reviewed = _parse_date(data.get("reviewed"))
     if reviewed is None:
         raise ValidationError(
             f"{label}: field 'reviewed' must be a date such as 2026-12-04"
         )
-    raw_rules = data.get("rules")
-    if not isinstance(raw_rules, list) or not raw_rules:
-        raise ValidationError(f"{label}: field 'rules' must be a non-empty list")
 
     rules = tuple(
         _parse_rule(raw, index, label) for index, raw in enumerate(raw_rules, start=1)
@@ -852,33 +900,42 @@ def hours_text(rule: QuietHoursRule) -> str:
         rule: one rule of the table.
 
     Returns:
-        e.g. ``every day 08:00–20:00`` or ``Mon–Sat 09:00–21:00, Sun 12:00–21:00``,
-        with ``closed on public holidays`` when the rule closes them.
+        e.g. ``every day 08:00–20:00``, ``Mon–Sat 09:00–21:00, Sun 12:00–21:00``
+        or ``Mon–Sat 08:00–20:00, no sending on Sun or public holidays``; a rule
+        closing every day reads ``no sending on any day``.
     """
 
-    def window(value: Window | None) -> str:
-        if value is None:
-            return "closed"
+    def window(value: Window) -> str:
         start, end = (seconds // 60 for seconds in value)
         if (start, end) == (0, 24 * 60):
             return "any time"
         return f"{start // 60:02d}:{start % 60:02d}–{end // 60:02d}:{end % 60:02d}"
 
-    runs: list[tuple[int, int, str]] = []
+    def days(first: int, last: int) -> str:
+        return _DAY_NAMES[first] + ("" if first == last else "–" + _DAY_NAMES[last])
+
+    runs: list[tuple[int, int, str | None]] = []
     for day, value in enumerate(rule.hours):
-        text = window(value)
+        text = None if value is None else window(value)
         if runs and runs[-1][2] == text:
             runs[-1] = (runs[-1][0], day, text)
         else:
             runs.append((day, day, text))
-    if len(runs) == 1:
-        parts = [f"every day {runs[0][2]}"]
+    open_runs = [run for run in runs if run[2] is not None]
+    closed = [days(first, last) for first, last, text in runs if text is None]
+    if len(open_runs) == 1 and not closed:
+        parts = [f"every day {open_runs[0][2]}"]
     else:
-        parts = [
-            f"{_DAY_NAMES[first]}{'' if first == last else '–' + _DAY_NAMES[last]}"
-            f" {text}"
-            for first, last, text in runs
-        ]
+        parts = [f"{days(first, last)} {text}" for first, last, text in open_runs]
     if rule.public_holidays:
-        parts.append("closed on public holidays")
+        closed.append("public holidays")
+    if not open_runs:
+        parts.append("no sending on any day")
+    elif closed:
+        listed = (
+            closed[0]
+            if len(closed) == 1
+            else f"{', '.join(closed[:-1])} or {closed[-1]}"
+        )
+        parts.append(f"no sending on {listed}")
     return ", ".join(parts)

@@ -4,8 +4,10 @@
   and the command line; :func:`export_ledger` writes it as CSV for proof.
 * :func:`opt_out_sla_report` lists each revocation, when Duet saw it and when it took
   effect, in business days (the rule: within 10; Duet: at the next sync).
-* :func:`make_join_sign` draws a counter sign (PNG or PDF) whose QR code opens the
-  phone's messaging app with the shop's number and the JOIN keyword;
+* :func:`make_join_sign` draws a counter sign (PNG or PDF, laid out by
+  ``services.join_sign``) whose QR code opens the phone's messaging app with the
+  shop's number and the JOIN keyword; :func:`sign_number` refuses a number with an
+  extension and :func:`sign_number_warning` names a doubtful one;
   :func:`remember_join_keyword` keeps every keyword a printed sign used (internal key
   ``_join.keywords``, a JSON list) and :func:`join_keywords` returns them;
   :func:`handle_join_reply` is what the sync calls for such a reply (JOIN, START...
@@ -36,6 +38,7 @@ import sqlite_utils
 from desktop_app.core import consent_rules, optout
 from desktop_app.core.phones import parse_phone
 from desktop_app.errors import StorageError, ValidationError
+from desktop_app.logconfig import redact
 from desktop_app.storage import consent as consent_store
 from desktop_app.storage import contacts as contact_store
 from desktop_app.storage import settings as settings_store
@@ -69,23 +72,26 @@ _SIGN_FORMATS: Final = (".png", ".pdf")
 
 def change_consent(
     db: sqlite_utils.Database, contact_id: int, channel: str, status: str, note: str
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
     """Change a contact's consent by hand and return the new ledger row.
 
     Args:
         contact_id: the contact.
         channel: ``sms`` or ``email``.
         status: ``opted_in``, ``opted_out`` or ``unknown``.
-        note: the owner's reason; required when undoing an opt-out.
+        note: the owner's evidence or reason; required for an opt-in and when
+            undoing an opt-out.
 
     Returns:
-        The ledger row as stored.
+        The ledger row as stored, or None when the status was already ``status``
+        (nothing is recorded then).
 
     Raises:
-        ValidationError: see ``storage.consent.set_consent_manually``.
+        ValidationError: see ``storage.consent.set_consent_manually``; a missing
+            note raises its ``NoteNeeded``.
     """
     row_id = consent_store.set_consent_manually(db, contact_id, channel, status, note)
-    return dict(db["consent"].get(row_id))
+    return None if row_id is None else dict(db["consent"].get(row_id))
 
 
 def consent_overview(db: sqlite_utils.Database, contact_id: int) -> dict[str, Any]:
@@ -144,6 +150,8 @@ class Revocation:
         effective_at: when the ledger recorded the opt-out, or None while pending.
         business_days: weekdays from seen to effective (or to now while pending).
         within_deadline: True when ``business_days`` is at most the deadline.
+        recipient: without a contact (a stranger's STOP, a deleted contact), the
+            number or address it was about, masked ("…98"); else None.
     """
 
     contact_id: int | None
@@ -154,6 +162,17 @@ class Revocation:
     effective_at: str | None
     business_days: int
     within_deadline: bool
+    recipient: str | None = None
+
+    @property
+    def who(self) -> str:
+        """Return whom it is about, in words ("contact 4", "number …98")."""
+        if self.contact_id is not None:
+            return f"contact {self.contact_id}"
+        if self.recipient:
+            kind = "address" if self.channel == "email" else "number"
+            return f"{kind} {self.recipient} (no contact)"
+        return "a deleted contact"
 
     def to_json(self) -> dict[str, Any]:
         """Return the revocation as JSON."""
@@ -166,6 +185,7 @@ class Revocation:
             "effective_at": self.effective_at,
             "business_days": self.business_days,
             "within_deadline": self.within_deadline,
+            "recipient": self.recipient,
         }
 
 
@@ -198,15 +218,16 @@ class SlaReport:
 
     def summary_text(self) -> str:
         """Return the report in plain lines."""
+        count = len(self.revocations)
         lines = [
-            f"{len(self.revocations)} opt-outs; rule: honoured within "
+            f"{count} {'opt-out' if count == 1 else 'opt-outs'}; rule: honoured within "
             f"{self.deadline_business_days} business days (Duet: at the next sync). "
             f"{len(self.late)} late, {len(self.pending)} pending."
         ]
         for r in self.revocations:
             effect = r.effective_at or "not yet"
             lines.append(
-                f"contact {r.contact_id} {r.channel} ({r.source}): seen {r.seen_at}, "
+                f"{r.who} {r.channel} ({r.source}): seen {r.seen_at}, "
                 f"in effect {effect}, {r.business_days} business days"
                 + ("" if r.within_deadline else " - LATE")
             )
@@ -233,10 +254,31 @@ def _event_seen(row: dict[str, Any]) -> str:
     return str(row["created_at"])
 
 
+def _whom(contact_id: int | None, channel: str, recipient: object) -> int | str | None:
+    """Return what ties an event to a ledger row: the contact, else its sender.
+
+    Without a contact (a stranger's STOP, a deleted contact) the number or
+    address, in the form ``consent.recipient_key`` gives; None when neither is
+    known.
+    """
+    if contact_id is not None:
+        return int(contact_id)
+    if isinstance(recipient, str) and recipient.strip():
+        return consent_store.recipient_key(channel, recipient)
+    return None
+
+
+def _masked(recipient: object) -> str | None:
+    """Return a number or address with most of it hidden ("…98", "a…@example.com")."""
+    if not isinstance(recipient, str) or not recipient.strip():
+        return None
+    return redact(recipient.strip())
+
+
 def _revocation_events(
     db: sqlite_utils.Database,
-) -> dict[tuple[int | None, str], list[dict[str, Any]]]:
-    events: dict[tuple[int | None, str], list[dict[str, Any]]] = defaultdict(list)
+) -> dict[tuple[int | str | None, str], list[dict[str, Any]]]:
+    events: dict[tuple[int | str | None, str], list[dict[str, Any]]] = defaultdict(list)
     rows = db.query(
         "SELECT * FROM events WHERE kind IN ('opt_out', 'unsubscribe') ORDER BY id"
     )
@@ -254,13 +296,17 @@ def _revocation_events(
             # Decided by the owner: the request was seen when the reply came in.
             for review in db.query("SELECT * FROM events WHERE id = ?", [review_id]):
                 seen = _event_seen(review)
-        events[(row["contact_id"], channel)].append({**row, "seen": seen})
+        sender = data.get("from") if isinstance(data, dict) else None
+        whom = _whom(row["contact_id"], channel, sender)
+        events[(whom, channel)].append({**row, "seen": seen, "sender": sender})
     for pending in reviews(db):
         # Not decided yet: a possible revocation, seen and not in effect.
-        events[(pending.contact_id, pending.channel)].append(
+        whom = _whom(pending.contact_id, pending.channel, pending.sender)
+        events[(whom, pending.channel)].append(
             {
                 "kind": "review (awaiting your decision)",
                 "body": pending.text,
+                "sender": pending.sender,
                 "seen": _parse_time(pending.received_at)
                 .astimezone(UTC)
                 .isoformat(timespec="seconds"),
@@ -276,7 +322,9 @@ def opt_out_sla_report(
 
     A revocation is an opt-out or unsubscribe in the ledger (except rows an import
     copied from a file), matched to the earliest ``opt_out`` / ``unsubscribe``
-    event before it for the same contact and channel; the event's
+    event before it for the same contact and channel (for a row without a contact,
+    such as a STOP from a number no contact had: the same number or address, shown
+    masked); the event's
     ``data.received_at`` (else its time) is when it was seen. An event with no
     ledger row after it is pending and counts business days up to ``now``, unless
     the contact is opted out already (a repeated STOP).
@@ -305,11 +353,8 @@ def opt_out_sla_report(
         list(_NOT_REVOCATIONS),
     )
     for row in rows:
-        waiting = (
-            events.get((row["contact_id"], row["channel"]), [])
-            if row["contact_id"] is not None
-            else []
-        )
+        whom = _whom(row["contact_id"], row["channel"], row.get("recipient"))
+        waiting = events.get((whom, row["channel"]), []) if whom is not None else []
         effective = str(row["created_at"])
         earlier = [e for e in waiting if e["seen"] <= effective]
         seen = earlier[0]["seen"] if earlier else effective
@@ -318,27 +363,32 @@ def opt_out_sla_report(
         days = consent_rules.business_days_between(
             local_day(seen), local_day(effective)
         )
+        recipient = None if row["contact_id"] else _masked(row.get("recipient"))
         report.revocations.append(
             Revocation(
                 row["contact_id"], row["channel"], row["source"], row["evidence"],
-                seen, effective, days, days <= deadline,
+                seen, effective, days, days <= deadline, recipient,
             )
         )  # fmt: skip
 
     today = now.astimezone(zone).date()
-    current = {
-        channel: consent_store.consent_map(db, None, channel)
+    current: dict[str, dict[int | str, Any]] = {
+        channel: dict(consent_store.consent_map(db, None, channel))
         for channel in consent_store.CHANNELS
     }
-    for (contact_id, channel), left in events.items():
-        if current[channel].get(contact_id or 0) == "opted_out":
+    for channel, kept in consent_store.deleted_opt_outs(db).items():
+        current[channel].update(dict.fromkeys(kept, "opted_out"))
+    for (whom, channel), left in events.items():
+        if whom is not None and current[channel].get(whom) == "opted_out":
             continue  # a repeat request from someone already opted out
+        contact_id = whom if isinstance(whom, int) else None
         for event in left:
             days = consent_rules.business_days_between(local_day(event["seen"]), today)
+            recipient = None if contact_id else _masked(event.get("sender"))
             report.revocations.append(
                 Revocation(
                     contact_id, channel, event["kind"], event["body"], event["seen"],
-                    None, days, days <= deadline,
+                    None, days, days <= deadline, recipient,
                 )
             )  # fmt: skip
     report.revocations.sort(key=lambda r: r.seen_at)
@@ -418,7 +468,18 @@ def _e164(number: str, region: str, what: str = "Shop number") -> str:
     result = parse_phone(number, region)
     if not result.plausible or not result.e164:
         raise ValidationError(f"{what}: '{number}' is not a phone number.")
+    if result.extension:
+        raise ValidationError(
+            f"{what}: '{number}' has an extension (ext. {result.extension}); a text "
+            "cannot reach an extension, so the sign needs a number that takes texts "
+            "itself."
+        )
     return result.e164
+
+
+def sign_region(db: sqlite_utils.Database) -> str:
+    """Return the country a national sign number is read in (a setting)."""
+    return settings_store.get_setting(db, "phones.default_region") or "US"
 
 
 def sign_number(db: sqlite_utils.Database, number: str) -> str:
@@ -434,10 +495,72 @@ def sign_number(db: sqlite_utils.Database, number: str) -> str:
         The number in E.164 form.
 
     Raises:
-        ValidationError: it is not a phone number.
+        ValidationError: it is not a phone number, or it has an extension.
     """
-    region = settings_store.get_setting(db, "phones.default_region") or "US"
+    return parse_sign_number(number, sign_region(db))
+
+
+def parse_sign_number(number: str, region: str) -> str:
+    """Return a sign's number in E.164 form, reading a national form in ``region``.
+
+    Args:
+        number: the number as the owner typed it.
+        region: the country a national number is read in.
+
+    Returns:
+        The number in E.164 form.
+
+    Raises:
+        ValidationError: it is not a phone number, or it has an extension.
+    """
     return _e164(number, region)
+
+
+def sign_number_warning(e164: str) -> str | None:
+    """Say what is doubtful about a sign's number, in one line, or None.
+
+    A number is doubtful when phonenumbers calls it not valid, when it is a
+    fictional North American 555-01xx number, or when it is a landline (a landline
+    takes texts only when the phone company has text-enabled it).
+
+    Args:
+        e164: the number in E.164 form (see :func:`sign_number`).
+
+    Returns:
+        The warning, or None for a number that looks able to receive texts.
+    """
+    result = parse_phone(e164, "US")
+    shown = _shown_number(e164, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    national = e164[2:] if e164.startswith("+1") else ""
+    if len(national) == 10 and national[3:6] == "555" and national[6:8] == "01":
+        return (
+            f"{shown} is a made-up number (555-0100 to 555-0199 are kept for films "
+            "and examples); customers' texts will not reach you. Check the number "
+            "before printing the sign."
+        )
+    if not result.valid:
+        return (
+            f"{shown} does not look like a number in use; customers' texts may not "
+            "reach you. Check the number before printing the sign."
+        )
+    if result.kind == "fixed_line":
+        return (
+            f"{shown} is a landline number; a landline usually cannot receive texts "
+            "unless the phone company has text-enabled it. Send it a text yourself "
+            "before printing the sign."
+        )
+    return None
+
+
+def _shown_number(
+    e164: str, style: int = phonenumbers.PhoneNumberFormat.NATIONAL
+) -> str:
+    """Return the number for people to read; national form is how locals type it."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, style)
 
 
 def is_phone_sender(db: sqlite_utils.Database, sender: str) -> bool:
@@ -574,7 +697,8 @@ def make_join_sign(
 
     The sign (US Letter) carries the shop's name, the QR code, "Text JOIN to
     <number>" for those who type it, and the disclosures a sign-up needs
-    (frequency, rates, STOP and HELP).
+    (frequency, rates, STOP and HELP). Long names wrap and shrink to stay on the
+    page (see ``services.join_sign``).
 
     Args:
         shop_name: the shop's name, printed at the top.
@@ -588,9 +712,12 @@ def make_join_sign(
         ``out_path``.
 
     Raises:
-        ValidationError: no shop name, a bad number or keyword, an unknown file
-            type, or the file cannot be written.
+        ValidationError: no shop name or one too long to print, a bad number (or
+            one with an extension) or keyword, an unknown file type, or the file
+            cannot be written.
     """
+    from desktop_app.services import join_sign
+
     out_path = Path(out_path)
     suffix = out_path.suffix.lower()
     if suffix not in _SIGN_FORMATS:
@@ -600,46 +727,17 @@ def make_join_sign(
     keyword = check_join_keyword(keyword)
     e164 = _e164(number, region)
 
-    figure = _sign_figure(shop_name.strip(), e164, keyword)
+    figure = join_sign.sign_figure(
+        shop_name, _shown_number(e164), keyword, _qr_matrix(join_uri(e164, keyword))
+    )
     try:
-        figure.savefig(out_path, format=suffix[1:], dpi=150)
+        figure.savefig(out_path, format=suffix[1:], dpi=join_sign.DPI)
     except OSError as error:
         raise ValidationError(
             f"{out_path}: the sign could not be saved ({error.strerror})."
         ) from error
     logger.info("JOIN sign saved as %s", suffix[1:].upper())
     return out_path
-
-
-def _sign_figure(shop_name: str, e164: str, keyword: str) -> Any:
-    from matplotlib.figure import Figure
-
-    shown = phonenumbers.format_number(
-        phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.NATIONAL
-    )
-    figure = Figure(figsize=(8.5, 11))
-    figure.text(0.5, 0.92, shop_name, ha="center", va="center", fontsize=34,
-                weight="bold")  # fmt: skip
-    figure.text(0.5, 0.85, "Join our text list", ha="center", fontsize=22)
-
-    axes = figure.add_axes((0.2, 0.3, 0.6, 0.5))
-    axes.imshow(
-        _qr_matrix(join_uri(e164, keyword)), cmap="binary", interpolation="nearest"
-    )
-    axes.set_axis_off()
-
-    figure.text(
-        0.5, 0.24, f"Scan with your phone camera, or text {keyword} to {shown}",
-        ha="center", fontsize=16,
-    )  # fmt: skip
-    disclosure = (
-        f"By texting {keyword} you agree to receive marketing texts from "
-        f"{shop_name}.\nMessage frequency varies. Msg & data rates may apply. "
-        "Consent is not a condition of purchase.\nReply STOP to opt out, HELP "
-        "for help."
-    )
-    figure.text(0.5, 0.12, disclosure, ha="center", fontsize=11, linespacing=1.6)
-    return figure
 
 
 @dataclass(frozen=True)
@@ -686,6 +784,25 @@ def _new_joined_contact(db: sqlite_utils.Database, e164: str, now: str) -> int:
     return int(table.last_pk)  # type: ignore[arg-type]
 
 
+def _earlier_opt_out(db: sqlite_utils.Database, contact_id: int, e164: str) -> str:
+    """Give a contact a JOIN just created its number's earlier opt-out, if any.
+
+    The ledger then shows the opt-out (source ``suppression``) before the JOIN's
+    opt-in, the customer's own new request. Returns the words the opt-in's
+    evidence adds about it ("" when the number never opted out).
+    """
+    found = consent_store.suppress_new_contacts(
+        db, [{"id": contact_id, "phone": e164, "phones": "[]", "emails": "[]"}]
+    )
+    if not found:
+        return ""
+    _, opt_out = found[0]
+    return (
+        f"; this number opted out on {opt_out.day} (ledger row {opt_out.row_id}) "
+        "and asked to join again"
+    )
+
+
 def handle_join_reply(
     db: sqlite_utils.Database,
     from_number: str,
@@ -698,7 +815,10 @@ def handle_join_reply(
     The sync calls this for each inbound reply. A reply that is not an opt-in
     keyword (JOIN, START... or a keyword a printed sign used, see
     :func:`join_keywords`) returns None and changes nothing. An unknown number becomes a new
-    contact tagged ``joined by SMS``. The ledger row's evidence quotes the reply,
+    contact tagged ``joined by SMS``; when that number opted out before (a STOP
+    from it while no contact had it, or a deleted contact's), the new contact gets
+    that opt-out first and the JOIN then opts it in, the customer's own request.
+    The ledger row's evidence quotes the reply,
     its message SID and time; an ``opt_in`` event keeps the reply. The same SID
     handled twice records nothing new.
 
@@ -738,6 +858,7 @@ def handle_join_reply(
             created = contact_id is None
             if contact_id is None:
                 contact_id = _new_joined_contact(db, e164, now)
+                evidence += _earlier_opt_out(db, contact_id, e164)
             consent_id = consent_store.record_consent(
                 db, contact_id, "sms", "opted_in", source="reply", evidence=evidence
             )

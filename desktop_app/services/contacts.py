@@ -211,8 +211,15 @@ def update_contact(
 
     row["updated_at"] = utc_now()
     with db.atomic():
-        contact_store.replace_contact_rows(db, [row])
-    logger.info("contact %d edited (%s)", contact_id, ", ".join(sorted(changes)))
+        kept = contact_store.replace_contact_rows(db, [row])
+    logger.info(
+        "contact %d edited (%s)%s",
+        contact_id,
+        ", ".join(sorted(changes)),
+        f"; {len(kept)} earlier opt-out(s) of its new phone or email kept"
+        if kept
+        else "",
+    )
     return contact_store.get_contact(db, contact_id)
 
 

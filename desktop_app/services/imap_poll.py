@@ -13,11 +13,16 @@ module reads the unseen mails of the shop's inbox and handles two kinds:
   no emails?" does not. The token names the contact; without one, the sender's
   address (From) does. The email consent becomes ``opted_out`` with the mail as
   evidence, and an ``unsubscribe`` event is recorded (the SLA report and the
-  campaign reports read it).
+  campaign reports read it). When no contact has the address, the opt-out is
+  recorded for the sender's address without a contact
+  (``consent.record_without_contact``), so a contact created later with it starts
+  unsubscribed; such a mail is marked read only when its subject or token asked.
 * **Mails to review**: from a known contact, a subject or text the classifier finds
   unclear ("don't stop the sale!", "I did not unsubscribe") becomes a ``review``
   event (channel ``email``) for the owner to decide, like an SMS reply flagged for
-  review; the mail stays unread for the owner's mail program.
+  review; the mail stays unread for the owner's mail program. So does a mail whose
+  subject asks to stop while its text says the opposite ("Unsubscribe?" over "I did
+  not unsubscribe, keep them coming"), unless it carries a valid token.
 
 What is judged: the subject without its "Re:"/"Fwd:" prefixes and without the
 subject of the email Duet sent that it answers (those are the shop's words), and
@@ -58,10 +63,12 @@ from desktop_app.core.optout import (
     ReplyClassification,
     ReplyKind,
     classify_reply_detailed,
+    says_the_opposite,
 )
 from desktop_app.errors import ProviderAuthError, ProviderUnavailable, StorageError
 from desktop_app.services.compliance import unsubscribe_secret
 from desktop_app.storage import consent as consent_store
+from desktop_app.storage import settings as settings_store
 from desktop_app.storage.database import utc_now
 
 logger = logging.getLogger(__name__)
@@ -468,6 +475,17 @@ def _read_mail(db: sqlite_utils.Database, message: Message, secret: str) -> Mail
     verdicts = (subject_verdict, text_verdict)
     opt_out = any(v.kind is ReplyKind.OPT_OUT for v in verdicts)
     unclear = next((v for v in verdicts if v.kind is ReplyKind.MAYBE_OPT_OUT), None)
+    opposite = says_the_opposite(f"{judged}\n{own_text}") if opt_out else None
+    if opposite is not None:
+        # A subject "Unsubscribe?" over "I did not unsubscribe": the owner decides
+        # (a valid unsubscribe token still counts, see below).
+        opt_out = False
+        unclear = ReplyClassification(
+            ReplyKind.MAYBE_OPT_OUT,
+            opposite,
+            f"The mail asks to stop in one place but says '{opposite}' in another; "
+            "no opt-out was recorded. Read it and decide.",
+        )
     return MailReading(
         unsubscribe=by_token or opt_out,
         by_token=by_token,
@@ -487,34 +505,89 @@ def _handle_unsubscribe(
     report: ImapReport,
 ) -> bool:
     message_id = _header(message, "Message-ID")
-    if _handled_before(db, "unsubscribe", message_id):
-        report.already_unsubscribed += 1
-        return True
     subject = _header(message, "Subject")
     where = " ".join(
         [_header(message, "To"), _header(message, "Delivered-To"), subject]
     )
     sender = parseaddr(_header(message, "From"))[1]
+    # A stranger's mail is marked read only when its subject (or the
+    # List-Unsubscribe token) asked; the owner's other mail stays unread.
+    stranger_seen = (
+        reading.by_token or reading.subject_verdict.kind is ReplyKind.OPT_OUT
+    )
 
     contact_id = consent_rules.parse_unsubscribe_token(where, secret)
     how = "its unsubscribe link"
     if contact_id is None or not _contact_exists(db, contact_id):
         contact_id = _contact_by_email(db, sender)
         how = "the sender's address"
+    if _handled_before(db, "unsubscribe", message_id):
+        report.already_unsubscribed += 1
+        return True if contact_id is not None else stranger_seen
     if contact_id is None:
-        report.unmatched += 1
-        logger.debug("unsubscribe mail names no known contact")
-        # The owner's own mail stays unread unless its subject asked for it.
-        return reading.by_token or reading.subject_verdict.kind is ReplyKind.OPT_OUT
+        _record_stranger(db, message, reading, sender, report)
+        return stranger_seen
     if consent_store.current_consent(db, contact_id, "email") == "opted_out":
         report.already_unsubscribed += 1
         return True
 
-    received = _received_at(message)
+    evidence = _unsubscribe_evidence(
+        message, reading, sender, f"contact found by {how}"
+    )
+    with db.conn:
+        _add_unsubscribe_event(db, message, reading, contact_id, sender)
+        consent_store.record_consent(
+            db, contact_id, "email", "opted_out", source="email", evidence=evidence
+        )
+    report.unsubscribed.append(contact_id)
+    return True
+
+
+def _record_stranger(
+    db: sqlite_utils.Database,
+    message: Message,
+    reading: MailReading,
+    sender: str,
+    report: ImapReport,
+) -> None:
+    """Keep an unsubscribe from an address no contact has, for that address.
+
+    The ledger row has no contact and the sender as recipient
+    (``consent.record_without_contact``), so a contact created later with the
+    address starts unsubscribed. The mail counts as unmatched. Nothing is
+    recorded without a usable sender or for the shop's own address; an address
+    unsubscribed already counts as such.
+    """
+    key = email_key(sender) if sender else ""
+    if key and key in consent_store.deleted_opt_outs(db)["email"]:
+        report.already_unsubscribed += 1
+        return
+    report.unmatched += 1
+    shop_email = settings_store.get_setting(db, "shop.email") or ""
+    if not key or (shop_email and key == email_key(shop_email)):
+        logger.debug("unsubscribe mail names no known contact")
+        return
+
+    evidence = _unsubscribe_evidence(
+        message, reading, sender, "no contact has this address"
+    )
+    with db.conn:
+        _add_unsubscribe_event(db, message, reading, None, sender)
+        consent_store.record_without_contact(
+            db, "email", sender, "opted_out", source="email", evidence=evidence
+        )
+    logger.debug("unsubscribe mail from an address no contact has recorded")
+
+
+def _unsubscribe_evidence(
+    message: Message, reading: MailReading, sender: str, found: str
+) -> str:
+    """Return the ledger evidence of an unsubscribe mail (``found``: whose it is)."""
+    subject = _header(message, "Subject")
     evidence = (
-        f"unsubscribe mail from {sender or 'unknown sender'} received {received}, "
-        f"subject '{subject[:120]}', Message-ID {message_id or 'none'}; contact "
-        f"found by {how}"
+        f"unsubscribe mail from {sender or 'unknown sender'} received "
+        f"{_received_at(message)}, subject '{subject[:120]}', Message-ID "
+        f"{_header(message, 'Message-ID') or 'none'}; {found}"
     )
     if not reading.by_token:
         verdict = (
@@ -524,28 +597,36 @@ def _handle_unsubscribe(
         )
         where_read = "subject" if verdict is reading.subject_verdict else "reply text"
         evidence += f"; {where_read} read as an opt-out: {verdict.explanation}"
+    return evidence
+
+
+def _add_unsubscribe_event(
+    db: sqlite_utils.Database,
+    message: Message,
+    reading: MailReading,
+    contact_id: int | None,
+    sender: str,
+) -> None:
+    """Record the ``unsubscribe`` event (SLA report, Replies page, campaign reports)."""
+    subject = _header(message, "Subject")
     body = subject if reading.by_token else _judged_text(reading)
-    with db.conn:
-        db["events"].insert(
-            {
-                "kind": "unsubscribe",
-                "contact_id": contact_id,
-                "body": body[:500],
-                "data": json.dumps(
-                    {
-                        "mail_message_id": message_id,
-                        "received_at": received,
-                        "channel": "email",
-                    }
-                ),
-                "created_at": utc_now(),
-            }
-        )
-        consent_store.record_consent(
-            db, contact_id, "email", "opted_out", source="email", evidence=evidence
-        )
-    report.unsubscribed.append(contact_id)
-    return True
+    db["events"].insert(
+        {
+            "kind": "unsubscribe",
+            "contact_id": contact_id,
+            "body": body[:500],
+            "data": json.dumps(
+                {
+                    "mail_message_id": _header(message, "Message-ID"),
+                    "received_at": _received_at(message),
+                    "channel": "email",
+                    "from": sender,
+                },
+                ensure_ascii=False,
+            ),
+            "created_at": utc_now(),
+        }
+    )
 
 
 def _judged_text(reading: MailReading) -> str:

@@ -606,7 +606,10 @@ def _suppressed(
     now: str,
     report: ImportReport,
 ) -> list[tuple[Any, ...]]:
-    """Give a new contact the opt-outs of a deleted contact with its phone or email.
+    """Give a new contact the opt-outs without a contact of its phone or email.
+
+    Those are the opt-outs of deleted contacts and of numbers or addresses no
+    contact had (a STOP from a stranger), see ``consent.deleted_opt_outs``.
 
     The rows come before the file's own consent rows, so a "yes" in the file is
     then refused like any opt-in after an opt-out.
@@ -627,11 +630,51 @@ def _suppressed(
                     "row": record.row,
                     "field": None,
                     "message": (
-                        f"{opt_out.recipient} opted out of {label} on {opt_out.day} "
-                        "before this contact was deleted; the opt-out is kept."
+                        f"{opt_out.recipient} opted out of {label} on {opt_out.day}, "
+                        "before this contact was added; the opt-out is kept."
                     ),
                 }
             )
+    return rows
+
+
+def _suppressed_gains(
+    known: dict[str, dict[str, consent_store.DeletedOptOut]],
+    before: dict[str, Any],
+    after: dict[str, Any],
+    row: int,
+    current: dict[str, dict[int, str]],
+    import_id: int,
+    now: str,
+    report: ImportReport,
+) -> list[tuple[Any, ...]]:
+    """Give a merged contact the opt-outs of numbers or emails the file added.
+
+    Like :func:`_suppressed` for new contacts, the rows come before the file's
+    own consent rows, so a "yes" in the file is refused.
+    """
+    contact_id = int(before["id"])
+    rows = []
+    for opt_out in consent_store.gained_opt_outs(known, before, after):
+        if current[opt_out.channel].get(contact_id) == "opted_out":
+            continue
+        current[opt_out.channel][contact_id] = "opted_out"
+        rows.append(
+            consent_store.suppression_row(
+                contact_id, opt_out, now, import_id, gained=True
+            )
+        )
+        label = consent_store.CHANNEL_NAMES[opt_out.channel]
+        report.warnings.append(
+            {
+                "row": row,
+                "field": None,
+                "message": (
+                    f"{opt_out.recipient} opted out of {label} on {opt_out.day}, "
+                    "before this contact had it; the opt-out is kept."
+                ),
+            }
+        )
     return rows
 
 
@@ -697,12 +740,19 @@ def _write(
                 if contact != before:
                     changed.append(contact)
                     snapshots.append((db_id, before))
+                    if suppressing:
+                        consent_rows += _suppressed_gains(
+                            known, before, contact, records[0].row, current,
+                            import_id, now, report,
+                        )  # fmt: skip
             consent_rows += _consent_rows(
                 path.name, contact, records, current, import_id, now, report
             )
 
         _flush(db, new_rows, consent_rows, created)
-        contact_store.replace_contact_rows(db, changed)
+        contact_store.replace_contact_rows(
+            db, changed, import_id=import_id, before=before_rows
+        )
         import_store.record_changes(db, import_id, created, snapshots)
         report.import_id = import_id
         report.imported = len(created)

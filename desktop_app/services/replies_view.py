@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from desktop_app.services import history
+from desktop_app.storage import consent as consent_store
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +45,20 @@ BY_EMAIL = "{label} (by email)"
 
 NO_NAME = "{number} (contact, no name yet)"
 UNKNOWN_SENDER = "unknown number {sender}"
+UNKNOWN_ADDRESS = "unknown address {sender}"
 
 READING_REPLY = "No STOP, JOIN or HELP words: nothing changed."
 READING_UNSUBSCRIBED = "Asked by email to get no more emails: none will be sent."
 READING_SIGNED_UP = "New contact, subscribed to texts by this reply."
 READING_DECIDED_OPT_OUT = "You decided it means stop: no more {what}."
 READING_DECIDED_NOT = "You decided it is not an opt-out: still subscribed."
+READING_KEPT_FOR_SENDER = (
+    "No contact had this {what} then: the opt-out is kept for the {what}, and a "
+    "contact added with it later starts opted out."
+)
+READING_NOT_KEPT = (
+    "No contact had this {what} then, and no opt-out is in force for it now."
+)
 
 # The filter combo's keys and the outcomes each one shows.
 FILTER_OUTCOMES: dict[str, tuple[str, ...]] = {
@@ -79,7 +88,7 @@ class ReplyRow:
         who: what the "Customer" cell says: the name (names, when contacts share
             the number), else the contact's number
             ("no name yet", e.g. a contact a JOIN reply created), else "unknown
-            number ...".
+            number ..." ("unknown address ..." for a mail).
         sender: the number or address it came from.
         body: the customer's words.
         reading: why Duet read it so, or what the owner decided.
@@ -163,7 +172,8 @@ def list_reply_rows(
     """
     events = _read_events(db)
     groups = _group(events)
-    rows = [_row_of(db, group) for group in groups]
+    kept = consent_store.deleted_opt_outs(db)
+    rows = [_row_of(db, group, kept) for group in groups]
     rows.sort(key=lambda row: (_moment(row.at), max(row.event_ids)), reverse=True)
     if show == "decide":
         rows = [row for row in rows if row.needs_decision]
@@ -256,7 +266,18 @@ def _nearby(groups: list[list[_Event]], event: _Event) -> list[_Event] | None:
     return None
 
 
-def _row_of(db: sqlite_utils.Database, group: list[_Event]) -> ReplyRow:
+def _row_of(
+    db: sqlite_utils.Database,
+    group: list[_Event],
+    kept: dict[str, dict[str, consent_store.DeletedOptOut]],
+) -> ReplyRow:
+    """Merge one message's events into its row.
+
+    Args:
+        group: the message's events, oldest first.
+        kept: the opt-outs in force without a contact
+            (``consent.deleted_opt_outs``), for opt-outs from unknown senders.
+    """
     kinds = {event.kind for event in group}
     main_kind = next(kind for kind in _MAIN_ORDER if kind in kinds)
     main = next(event for event in group if event.kind == main_kind)
@@ -265,8 +286,9 @@ def _row_of(db: sqlite_utils.Database, group: list[_Event]) -> ReplyRow:
     contact_id = min((e.contact_id for e in group if e.contact_id), default=None)
     sender = next((_sender(e.data) for e in group if _sender(e.data)), "")
     channel = "email" if main.data.get("channel") == "email" else "sms"
-    if contact_id is None and sender and channel == "sms":
-        contact_id = _contact_with_phone(db, sender)
+    from_stranger = contact_id is None
+    if contact_id is None and sender:
+        contact_id = _contact_with_address(db, channel, sender)
     decided = {
         e.data.get("review_event_id"): str(e.data.get("decision") or "")
         for e in group
@@ -284,6 +306,12 @@ def _row_of(db: sqlite_utils.Database, group: list[_Event]) -> ReplyRow:
     body = next((e.body for e in group if e.kind != "bounce" and e.body), main.body)
 
     outcome, label, reading = _outcome(group, main, decision, matched, channel)
+    if from_stranger and outcome in ("opt_out", "unsubscribe") and sender:
+        what = "address" if channel == "email" else "number"
+        in_force = consent_store.recipient_key(channel, sender) in kept[channel]
+        reading = (READING_KEPT_FOR_SENDER if in_force else READING_NOT_KEPT).format(
+            what=what
+        )
     if not reading:
         reading = explanation or matched
     if channel == "email" and outcome not in ("bounce", "unsubscribe"):
@@ -296,6 +324,8 @@ def _row_of(db: sqlite_utils.Database, group: list[_Event]) -> ReplyRow:
         who = ", ".join(names)
     elif known:
         who = NO_NAME.format(number=phone or sender)
+    elif channel == "email":
+        who = UNKNOWN_ADDRESS.format(sender=sender)
     else:
         who = UNKNOWN_SENDER.format(sender=sender)
     return ReplyRow(
@@ -363,10 +393,19 @@ def _outcome(
     return "reply", PLAIN_REPLY, ""
 
 
-def _contact_with_phone(db: sqlite_utils.Database, phone: str) -> int | None:
-    row = db.execute(
-        "SELECT id FROM contacts WHERE phone = ? ORDER BY id LIMIT 1", [phone]
-    ).fetchone()
+def _contact_with_address(
+    db: sqlite_utils.Database, channel: str, sender: str
+) -> int | None:
+    """Return the first contact whose phone (sms) or email (email) is ``sender``."""
+    if channel == "email":
+        key = consent_store.recipient_key("email", sender)
+        row = db.execute(
+            "SELECT id FROM contacts WHERE email_key = ? ORDER BY id LIMIT 1", [key]
+        ).fetchone()
+    else:
+        row = db.execute(
+            "SELECT id FROM contacts WHERE phone = ? ORDER BY id LIMIT 1", [sender]
+        ).fetchone()
     return None if row is None else int(row[0])
 
 

@@ -13,9 +13,12 @@ A desktop app has no public address for Twilio's webhooks, so Duet asks instead.
    the reply as evidence, START/UNSTOP records an opt-in, HELP is shown to the owner,
    and a sentence that may mean "stop" is flagged for review, never acted on. A
    JOIN (or a keyword a printed sign used) from an unknown number creates the
-   contact (``compliance.handle_join_reply``). A reply from a sender that is not a
-   phone number (a short code such as 72975, a sender name) is skipped and counted;
-   it never stops the sync.
+   contact (``compliance.handle_join_reply``). An opt-out from an unknown number is
+   written to the ledger without a contact, for the number
+   (``consent.record_without_contact``), so a contact created later with that number
+   by an import, a JOIN or an event starts opted out. A reply from a sender that is
+   not a phone number (a short code such as 72975, a sender name) is skipped and
+   counted; it never stops the sync.
 
 Each reply and what it caused are written in one transaction, so a reply is never
 half handled and never handled twice.
@@ -30,8 +33,10 @@ from typing import Any, Protocol
 import sqlite_utils
 
 from desktop_app.core.optout import ReplyKind, classify_reply_detailed
+from desktop_app.core.phones import parse_phone
 from desktop_app.errors import ProviderError, ValidationError
-from desktop_app.storage import messages
+from desktop_app.storage import consent as consent_store
+from desktop_app.storage import messages, settings
 from desktop_app.storage.database import utc_now
 
 logger = logging.getLogger(__name__)
@@ -87,7 +92,8 @@ class SyncReport:
         delivered: of those, now delivered.
         undelivered: of those, now failed.
         replies: new inbound messages stored.
-        opt_outs: SMS opt-outs recorded from replies.
+        opt_outs: SMS opt-outs recorded from replies (also those from unknown
+            numbers, recorded for the number).
         opt_ins: SMS opt-ins recorded from replies.
         help: replies asking for help (shown to the owner).
         review: replies flagged for the owner to decide.
@@ -279,6 +285,17 @@ def _store_reply(
                     "opted_out" if verdict.kind is ReplyKind.OPT_OUT else "opted_in"
                 )
                 _record_consent(db, contact_id, status, evidence)
+            elif contact_id is None and verdict.kind is ReplyKind.OPT_OUT:
+                # No contact has the number: the opt-out is kept for the number, so
+                # a contact created with it later starts opted out.
+                consent_store.record_without_contact(
+                    db,
+                    "sms",
+                    _e164_or_raw(db, record.from_),
+                    "opted_out",
+                    source="reply",
+                    evidence=f"{evidence} (no contact had this number)",
+                )
             messages.add_event(
                 db,
                 follow_up,
@@ -307,11 +324,18 @@ def _store_reply(
 
     report.replies += 1
     report.unmatched += not contact_ids
-    report.opt_outs += verdict.kind is ReplyKind.OPT_OUT and bool(contact_ids)
+    report.opt_outs += verdict.kind is ReplyKind.OPT_OUT
     report.opt_ins += verdict.kind is ReplyKind.OPT_IN and bool(contact_ids)
     report.help += verdict.kind is ReplyKind.HELP
     report.review += verdict.kind is ReplyKind.MAYBE_OPT_OUT
     logger.debug("reply %s stored as %s", record.sid, verdict.kind.value)
+
+
+def _e164_or_raw(db: sqlite_utils.Database, number: str) -> str:
+    """Return a sender's number in E.164 form (as given when it cannot be read)."""
+    region = settings.get_setting(db, "phones.default_region") or "US"
+    result = parse_phone(number, region)
+    return result.e164 if result.plausible and result.e164 else number.strip()
 
 
 def _record_consent(

@@ -8,7 +8,9 @@ Each row also keeps its ``recipient``: the contact's E.164 phone (sms) or email
 (email) when the row was written. Deleting a contact keeps its rows (``contact_id``
 becomes NULL, migration 7), so an opt-out outlives the contact: a contact created
 later with the same number or address gets the opt-out again (source
-``suppression``, see :func:`suppression_rows`).
+``suppression``, see :func:`suppression_row`). An opt-out from a number or address
+that no contact has (a STOP from a stranger) is written the same way, without a
+contact from the start (:func:`record_without_contact`).
 """
 
 import json
@@ -151,26 +153,33 @@ def consent_history(
     )
 
 
+class NoteNeeded(ValidationError):
+    """A manual change refused for want of the owner's note (the evidence)."""
+
+
 def set_consent_manually(
     db: sqlite_utils.Database, contact_id: int, channel: str, status: str, note: str
-) -> int:
+) -> int | None:
     """Record a consent change the owner makes by hand, with their note.
 
-    An opt-out is never undone silently: moving a contact away from ``opted_out``
-    (back to ``opted_in`` or to ``unknown``) needs a note saying why, e.g. "asked
-    in the shop on 3 May, signed the form". The evidence keeps the old status.
+    Nothing is recorded when the status would not change. An opt-in needs a note
+    saying what the evidence is, e.g. "signed the form at the counter on 3 May",
+    and so does any move away from ``opted_out``: an opt-out is never undone
+    silently. Opting out never needs a note. The evidence keeps the old status.
 
     Args:
         contact_id: the contact.
         channel: ``sms`` or ``email``.
         status: ``opted_in``, ``opted_out`` or ``unknown``.
-        note: the owner's reason; required when undoing an opt-out.
+        note: the owner's evidence or reason; required for an opt-in and when
+            undoing an opt-out.
 
     Returns:
-        The new ledger row's id.
+        The new ledger row's id, or None when the status is already ``status``.
 
     Raises:
-        ValidationError: unknown contact, channel or status, or a missing note.
+        ValidationError: unknown contact, channel or status.
+        NoteNeeded: a missing note.
     """
     if channel not in CHANNELS:
         raise ValidationError(f"Channel: '{channel}' is not sms or email.")
@@ -183,10 +192,24 @@ def set_consent_manually(
 
     note = " ".join(note.split())
     before = current_consent(db, contact_id, channel)
-    if before == "opted_out" and status != "opted_out" and not note:
-        raise ValidationError(
+    if before == status:
+        logger.info(
+            "consent of contact %d on %s already %s; nothing recorded",
+            contact_id,
+            channel,
+            status,
+        )
+        return None
+    if before == "opted_out" and not note:
+        raise NoteNeeded(
             f"Note: contact {contact_id} opted out of {channel}. Say why the opt-out "
             "no longer applies (for example, when and how they asked to join again)."
+        )
+    if status == "opted_in" and not note:
+        raise NoteNeeded(
+            f"Note: say what shows contact {contact_id} agreed to "
+            f"{CHANNEL_NAMES[channel]} (for example, signed the form at the counter "
+            "on 3 May)."
         )
 
     evidence = f"manual change from {before} to {status}"
@@ -256,7 +279,10 @@ def export_ledger_csv(db: sqlite_utils.Database, path: Path) -> int:
 
 @dataclass(frozen=True)
 class DeletedOptOut:
-    """An opt-out whose contact was deleted: the newest row for its recipient.
+    """An opt-out without a contact: the newest such row for its recipient.
+
+    Either its contact was deleted, or no contact had the number or address when
+    the opt-out came (see :func:`record_without_contact`).
 
     Attributes:
         row_id: the ledger row.
@@ -275,25 +301,75 @@ class DeletedOptOut:
         """Return the date of the opt-out (``2026-03-01``)."""
         return self.created_at[:10]
 
-    def evidence(self) -> str:
-        """Return the evidence text of the row that carries it to a new contact."""
+    def evidence(self, *, gained: bool = False) -> str:
+        """Return the evidence text of the row that carries it to a contact.
+
+        Args:
+            gained: the contact existed and has just been given this number or
+                address (an edit, an import that filled it in); else it is new.
+        """
+        when = (
+            "before this contact had it" if gained else "before this contact was added"
+        )
         return (
             f"{self.recipient} opted out of {CHANNEL_NAMES[self.channel]} on "
-            f"{self.day} (ledger row {self.row_id}) before that contact was deleted"
+            f"{self.day} (ledger row {self.row_id}), {when}"
         )
 
 
-def _recipient_key(channel: str, recipient: str) -> str:
+def recipient_key(channel: str, recipient: str) -> str:
+    """Return the form two recipients are compared in (E.164 phone; email folded).
+
+    Args:
+        channel: ``sms`` or ``email``.
+        recipient: the phone or email as a ledger row or a sender gives it.
+    """
     return email_key(recipient) if channel == "email" else recipient.strip()
+
+
+def record_without_contact(
+    db: sqlite_utils.Database,
+    channel: str,
+    recipient: str,
+    status: str,
+    *,
+    source: str,
+    evidence: str,
+) -> None:
+    """Append a row about a number or address no contact has (caller's transaction).
+
+    Such a row has no ``contact_id`` and keeps the ``recipient``, like the rows of
+    a deleted contact, so an opt-out from a stranger (a STOP from an unknown
+    number, an unsubscribe mail from an unknown address) applies to every contact
+    later created with that number or address (see :func:`deleted_opt_outs`).
+
+    Args:
+        channel: ``sms`` or ``email``.
+        recipient: the E.164 phone (sms) or the email (email).
+        status: ``opted_in``, ``opted_out`` or ``unknown``.
+        source: where it came from, e.g. ``reply`` or ``email``.
+        evidence: proof as text, e.g. the reply quoted.
+
+    Raises:
+        ValueError: a bad channel or status, or an empty recipient.
+    """
+    if channel not in CHANNELS or status not in STATUSES or not recipient.strip():
+        raise ValueError(f"bad consent {channel!r}/{status!r} without a recipient")
+    insert_rows(
+        db,
+        [(None, channel, status, source, evidence, None, utc_now(), recipient.strip())],
+    )
 
 
 def deleted_opt_outs(
     db: sqlite_utils.Database,
 ) -> dict[str, dict[str, DeletedOptOut]]:
-    """Return the opt-outs still in force for recipients whose contact was deleted.
+    """Return the opt-outs still in force for recipients without a contact.
 
-    For each channel and recipient only the newest row of deleted contacts counts:
-    a deleted contact who opted out and later back in leaves no opt-out.
+    These are the rows of deleted contacts and the opt-outs of numbers and
+    addresses no contact had (:func:`record_without_contact`). For each channel and
+    recipient only the newest such row counts: a deleted contact who opted out and
+    later back in leaves no opt-out.
 
     Returns:
         channel -> recipient key (E.164 phone; email folded) -> the opt-out.
@@ -307,7 +383,7 @@ def deleted_opt_outs(
         " ORDER BY id"
     )
     for row_id, channel, status, recipient, created_at in cursor:
-        key = _recipient_key(channel, recipient)
+        key = recipient_key(channel, recipient)
         newest[channel][key] = (row_id, status, recipient, created_at)
     return {
         channel: {
@@ -324,7 +400,7 @@ def matching_opt_outs(
     phones: Iterable[str | None],
     emails: Iterable[str | None],
 ) -> list[DeletedOptOut]:
-    """Return the deleted contacts' opt-outs a new contact's numbers or emails hit.
+    """Return the contactless opt-outs a new contact's numbers or emails hit.
 
     Args:
         known: from :func:`deleted_opt_outs`.
@@ -339,7 +415,7 @@ def matching_opt_outs(
         if not known.get(channel):
             continue
         for value in values:
-            hit = known[channel].get(_recipient_key(channel, value)) if value else None
+            hit = known[channel].get(recipient_key(channel, value)) if value else None
             if hit is not None:
                 found.append(hit)
                 break
@@ -351,14 +427,17 @@ def suppression_row(
     opt_out: DeletedOptOut,
     now: str,
     import_id: int | None = None,
+    *,
+    gained: bool = False,
 ) -> tuple[Any, ...]:
-    """Return the ledger row that gives a new contact a deleted contact's opt-out.
+    """Return the ledger row that gives a contact an opt-out without a contact.
 
     Args:
-        contact_id: the new contact.
+        contact_id: the new contact, or the one that gained the number or address.
         opt_out: the earlier opt-out.
         now: the time to record (ISO 8601, UTC).
-        import_id: the import that created the contact, if any.
+        import_id: the import that created or changed the contact, if any.
+        gained: the contact existed before and has just gained the recipient.
 
     Returns:
         (contact_id, channel, status, source, evidence, import_id, created_at,
@@ -369,7 +448,7 @@ def suppression_row(
         opt_out.channel,
         "opted_out",
         SUPPRESSION,
-        opt_out.evidence(),
+        opt_out.evidence(gained=gained),
         import_id,
         now,
         opt_out.recipient,
@@ -393,10 +472,11 @@ def insert_rows(db: sqlite_utils.Database, rows: Iterable[tuple[Any, ...]]) -> N
 def suppress_new_contacts(
     db: sqlite_utils.Database, rows: Iterable[dict[str, Any]]
 ) -> list[tuple[int, DeletedOptOut]]:
-    """Give newly stored contacts the opt-outs of deleted contacts they match.
+    """Give newly stored contacts the opt-outs without a contact they match.
 
     Runs inside the caller's transaction. A contact matches when one of its phone
-    numbers or emails is the recipient of an opt-out whose contact was deleted.
+    numbers or emails is the recipient of an opt-out whose contact was deleted, or
+    that came from a stranger (see :func:`deleted_opt_outs`).
 
     Args:
         rows: raw ``contacts`` rows just inserted (``phones``/``emails`` as JSON
@@ -420,6 +500,86 @@ def suppress_new_contacts(
             contact_id,
             opt_out.channel,
             opt_out.row_id,
+        )
+    return found
+
+
+def gained_opt_outs(
+    known: dict[str, dict[str, DeletedOptOut]],
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+) -> list[DeletedOptOut]:
+    """Return the contactless opt-outs of numbers or emails a contact just gained.
+
+    Args:
+        known: from :func:`deleted_opt_outs`.
+        before: the contact's raw row before the change (None: it is new).
+        after: the raw row after it.
+    """
+    old_phones, old_emails = contact_addresses(before) if before else ([], [])
+    had = {recipient_key("sms", p) for p in old_phones}
+    had |= {recipient_key("email", e) for e in old_emails}
+    phones, emails = contact_addresses(after)
+    return matching_opt_outs(
+        known,
+        [p for p in phones if recipient_key("sms", p) not in had],
+        [e for e in emails if recipient_key("email", e) not in had],
+    )
+
+
+def suppress_gained_addresses(
+    db: sqlite_utils.Database,
+    before: dict[int, dict[str, Any]],
+    after: Iterable[dict[str, Any]],
+    import_id: int | None = None,
+) -> list[tuple[int, DeletedOptOut]]:
+    """Give changed contacts the opt-outs of the numbers or emails they gained.
+
+    An opt-out stays with its number or address: when a contact is given one
+    that opted out without a contact (a deleted contact's, a stranger's STOP),
+    the contact is opted out of that channel too, unless it already is. Runs
+    inside the caller's transaction.
+
+    Args:
+        before: raw rows before the change, by contact id.
+        after: the raw rows as stored now.
+        import_id: the import that made the change, if any.
+
+    Returns:
+        (contact id, earlier opt-out) for every opt-out recorded again.
+    """
+    known = deleted_opt_outs(db)
+    if not any(known.values()):
+        return []
+    hits = [
+        (int(row["id"]), hit)
+        for row in after
+        for hit in gained_opt_outs(known, before.get(int(row["id"])), row)
+    ]
+    if not hits:
+        return []
+
+    ids = sorted({contact_id for contact_id, _ in hits})
+    status = {channel: consent_map(db, ids, channel) for channel in CHANNELS}
+    found = [
+        (contact_id, hit)
+        for contact_id, hit in hits
+        if status[hit.channel].get(contact_id) != "opted_out"
+    ]
+    now = utc_now()
+    insert_rows(
+        db,
+        (
+            suppression_row(contact_id, hit, now, import_id, gained=True)
+            for contact_id, hit in found
+        ),
+    )
+    for contact_id, hit in found:
+        logger.debug(
+            "contact %d gained a recipient with the %s opt-out of ledger row %d",
+            contact_id,
+            hit.channel,
+            hit.row_id,
         )
     return found
 
@@ -483,8 +643,8 @@ def unanchored_opt_outs(
                     if not recipient:
                         lost.setdefault(contact_id, []).append(channel)
                     continue
-                if recipient and _recipient_key(channel, recipient) == (
-                    _recipient_key(channel, current)
+                if recipient and recipient_key(channel, recipient) == (
+                    recipient_key(channel, current)
                 ):
                     continue
                 evidence = (

@@ -400,12 +400,32 @@ def insert_contact_rows(
     return consent_store.suppress_new_contacts(db, rows)
 
 
-def replace_contact_rows(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
+def replace_contact_rows(
+    db: sqlite_utils.Database,
+    rows: list[dict[str, Any]],
+    *,
+    import_id: int | None = None,
+    before: dict[int, dict[str, Any]] | None = None,
+) -> list[tuple[int, DeletedOptOut]]:
     """Overwrite stored contacts with raw rows (matched by ``id``).
+
+    A contact given a phone or email that opted out without a contact (a deleted
+    contact's, a stranger's STOP) gets that opt-out in the ledger too, so no edit,
+    import or event re-subscribes a number or address.
 
     Args:
         rows: dicts with every name in :data:`CONTACT_COLUMNS`.
+        import_id: the import making the change, if any (for the ledger rows).
+        before: the stored rows by id, when the caller has them already.
+
+    Returns:
+        (contact id, earlier opt-out) for each opt-out recorded again.
     """
+    if not rows:
+        return []
+    if before is None:
+        stored = raw_rows_by_id(db, (row["id"] for row in rows))
+        before = {int(row["id"]): row for row in stored}
     names = [name for name in CONTACT_COLUMNS if name != "id"]
     searchable = has_search_column(db)
     assignments = ", ".join(f"{name} = ?" for name in names)
@@ -419,6 +439,7 @@ def replace_contact_rows(db: sqlite_utils.Database, rows: list[dict[str, Any]]) 
     db.conn.executemany(
         f"UPDATE contacts SET {assignments} WHERE id = ?", (values(r) for r in rows)
     )
+    return consent_store.suppress_gained_addresses(db, before, rows, import_id)
 
 
 def delete_contact_rows(db: sqlite_utils.Database, ids: list[int]) -> None:

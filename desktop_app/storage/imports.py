@@ -49,17 +49,31 @@ class ImportBatch:
             return ""
         done = self.undo
         text = (
-            f"Undid import {self.id} of {self.file_name}: {done.deleted} contacts "
-            f"removed, {done.restored} restored."
+            f"Undid import {self.id} of {self.file_name}: "
+            f"{_count(done.deleted, 'contact')} removed, {done.restored} restored."
         )
-        if done.kept_contacts:
+        if done.kept_contacts == 1:
+            text += (
+                " 1 contact it added is kept because it opted out; Duet never "
+                "forgets an opt-out."
+            )
+        elif done.kept_contacts:
             text += (
                 f" {done.kept_contacts} contacts it added are kept because they "
                 "opted out; Duet never forgets an opt-out."
             )
         if done.kept_opt_outs:
-            text += f" {done.kept_opt_outs} opt-outs from the file stay in force."
+            stay = "stays" if done.kept_opt_outs == 1 else "stay"
+            text += (
+                f" {_count(done.kept_opt_outs, 'opt-out')} from the file {stay} in "
+                "force."
+            )
         return text
+
+
+def _count(number: int, noun: str) -> str:
+    """Return ``1 contact`` or ``2 contacts``."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def create_import(

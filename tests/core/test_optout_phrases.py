@@ -8,7 +8,12 @@ mentions for the owner, and everyday sentences that are neither.
 
 import pytest
 
-from desktop_app.core.optout import ReplyKind, classify_reply, classify_reply_detailed
+from desktop_app.core.optout import (
+    ReplyKind,
+    classify_reply,
+    classify_reply_detailed,
+    says_the_opposite,
+)
 
 OUT = ReplyKind.OPT_OUT
 REVIEW = ReplyKind.MAYBE_OPT_OUT
@@ -56,8 +61,61 @@ EVERYDAY = [
     ("Thanks!", OTHER), ("no more sizes left?", OTHER), ("Send me the link", OTHER),
     ("JOIN", IN), ("start", IN),
 ]  # fmt: skip
+# A keyword garbled by digits, lookalike letters or invisible characters is still the
+# keyword (opt-outs only: an opt-in must be clear).
+GARBLED = [
+    ("STOP2", OUT), ("st0p", OUT), ("5TOP", OUT), ("Stop2 please", OUT),
+    ("s t 0 p", OUT), ("ＳＴＯＰ.", OUT), ("ｓｔｏｐ.", OUT), ("ЅТОР", OUT),
+    ("🇸🇹🇴🇵", OUT), ("S\u200bTOP", OUT), ("st0p texting me", OUT),
+    ("START2", OTHER), ("ST4RT", OTHER), ("Is code st0p10 valid?", REVIEW),
+]  # fmt: skip
+# Calling the texts spam or saying one never agreed is an opt-out; a keyword clause
+# beside such a complaint is too. The same words as a question are for the owner.
+COMPLAINTS = [
+    ("Quit, this is spam", OUT), ("Quit it, this is spam", OUT),
+    ("End, this is spam", OUT), ("Stop it, this is spam", OUT),
+    ("Cancel, this is spam", OUT), ("Quit, who is this?", OUT), ("I quit", OUT),
+    ("I never signed up for this", OUT), ("who is this? I never signed up", OUT),
+    ("I didn't ask for these texts", OUT), ("spam", OUT), ("This is spam", OUT),
+    ("wrong number", OUT), ("Is this spam?", REVIEW), ("Quit, I'm busy", REVIEW),
+    ("I never signed up for the loyalty card, can I do it in store?", REVIEW),
+    ("how did you get my number?", REVIEW),
+    ("I gave you the wrong number, my new one is 555-0123", REVIEW),
+    ("Your email went to my spam folder", OTHER), ("Who is this?", OTHER),
+]  # fmt: skip
+# Saying the opposite of an opt-out, or asking why messages stopped, is never one.
+THE_OPPOSITE = [
+    ("I did not unsubscribe, why no more emails? Don't stop sending!", REVIEW),
+    ("why no more emails?", REVIEW), ("did not unsubscribe", REVIEW),
+    ("didn't ask to stop", REVIEW), ("don't stop sending", REVIEW),
+    ("never unsubscribed", REVIEW), ("no more texts?", REVIEW), ("No more?", REVIEW),
+    ("Why did you stop texting me?", REVIEW),
+    ("Why did I stop getting emails?", REVIEW),
+    ("Stop. Actually don't stop sending, I love the deals", REVIEW),
+    ("Please stop texting me, I never unsubscribed from your emails", REVIEW),
+    ("Keep texting me", OTHER),
+    ("No more texts please, why do you keep sending them?", OUT),
+    ("You used the wrong number", OUT),
+]  # fmt: skip
+# END and CANCEL with the texts named; other requests and brush-offs.
+MORE_REQUESTS = [
+    ("cancel these texts", OUT), ("end these texts", OUT),
+    ("cancel the texts please", OUT), ("Cancel it", REVIEW),
+    ("please no more messages", OUT), ("opt me out", OUT), ("leave me alone", OUT),
+    ("take me off", OUT), ("don't text me", OUT),
+    ("Could you please stop sending me these", OUT), ("Please remove", REVIEW),
+    ("No thanks", REVIEW), ("I'm done", REVIEW),
+    ("Thanks, but I get too much mail", REVIEW),
+]  # fmt: skip
+# Opt-out words of other languages, as the whole reply only.
+OTHER_LANGUAGES = [
+    ("ALTO", OUT), ("PARAR", OUT), ("BAJA", OUT), ("Baja por favor", OUT),
+    ("CANCELAR", OUT), ("no más mensajes", OUT), ("ARRÊT", OUT), ("Arrêt SVP", OUT),
+    ("désabonner", OUT), ("El precio es muy alto", OTHER), ("La talla baja?", OTHER),
+]  # fmt: skip
 TABLE = KEYWORDS_ALONE + SPELLED_OUT + STRETCHED_AND_SHORT + REQUESTS
-TABLE += FOR_THE_OWNER + EVERYDAY
+TABLE += FOR_THE_OWNER + EVERYDAY + GARBLED + COMPLAINTS + THE_OPPOSITE
+TABLE += MORE_REQUESTS + OTHER_LANGUAGES
 
 
 @pytest.mark.parametrize(("text", "kind"), TABLE)
@@ -99,3 +157,26 @@ def test_shop_join_keywords_are_opt_ins_only_as_the_whole_reply() -> None:
 
 def test_a_join_keyword_never_hides_an_opt_out() -> None:
     assert classify_reply("STOP", join_keywords=["STOP"]) is OUT
+
+
+def test_a_garbled_keyword_is_named_as_the_keyword() -> None:
+    result = classify_reply_detailed("5T0P2")
+
+    assert (result.kind, result.matched) == (OUT, "stop")
+    assert result.explanation == "The whole reply is the opt-out keyword STOP."
+
+
+def test_a_request_beside_the_opposite_names_both_for_the_owner() -> None:
+    result = classify_reply_detailed("Stop. Actually don't stop sending")
+
+    assert result.kind is REVIEW
+    assert "'stop'" in result.explanation
+    assert "'don't stop sending'" in result.explanation
+    assert "no opt-out was recorded" in result.explanation
+
+
+def test_says_the_opposite_finds_denials_but_not_complaints() -> None:
+    assert says_the_opposite("I did not unsubscribe!") == "did not unsubscribe"
+    assert says_the_opposite("Keep them coming") == "keep them coming"
+    assert says_the_opposite("Why do you keep texting me?") is None
+    assert says_the_opposite("I can't unsubscribe, stop texting me") is None

@@ -668,6 +668,11 @@ def test_load_rules_reads_an_edited_copy(tmp_path: Path) -> None:
         ({"country": "USA"}, "field 'country'"),
         ({"public_holidays": "XX"}, "'XX' is not a known calendar"),
         ({"source": ""}, "field 'source'"),
+        ({"state": "ZZ"}, "field 'state': 'ZZ' is not a US state code such as FL"),
+        ({"state": "PR"}, "counts 'PR' numbers as a country of their own"),
+        ({"country": "FR"}, "tells states apart only for US and Canadian numbers"),
+        ({"country": "CA"}, "'FL' is not a CA province code such as ON or BC"),
+        ({"country": "CA", "state": "NS"}, "'NS' shares its area codes"),
     ],
 )
 def test_load_rules_names_file_rule_and_field(
@@ -680,6 +685,51 @@ def test_load_rules_names_file_rule_and_field(
 
     with pytest.raises(ValidationError, match=f"^my_rules.json: .*{message}"):
         load_rules(edited)
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"rules": "x"}, "field 'rules' must be a non-empty list"),
+        ({"rules": []}, "field 'rules' must be a non-empty list"),
+        ({"reviewed": "2026-12-04"}, "field 'rules' must be a non-empty list"),
+        ({"rules": [{}]}, "field 'reviewed' must be a date"),
+        (["x"], "the file must hold a JSON object"),
+    ],
+)
+def test_a_table_without_rules_is_refused_naming_that_field(
+    document: Any, message: str
+) -> None:
+    with pytest.raises(ValidationError, match=f"^ours.json: {message}"):
+        parse_rules(document, label="ours.json")
+
+
+@pytest.mark.parametrize(
+    ("hours", "holidays", "text"),
+    [
+        ({"default": ["08:00", "20:00"]}, None, "every day 08:00–20:00"),
+        ({"default": ["08:00", "20:00"], "sun": None}, None,
+         "Mon–Sat 08:00–20:00, no sending on Sun"),
+        ({"default": None}, None, "no sending on any day"),
+        ({"default": None}, "US", "no sending on any day"),
+        ({"weekdays": ["09:00", "18:00"], "sat": None, "sun": ["00:00", "24:00"]},
+         None, "Mon–Fri 09:00–18:00, Sun any time, no sending on Sat"),
+        ({"mon": None, "weekends": None}, "FR",
+         "Tue–Fri any time, no sending on Mon, Sat–Sun or public holidays"),
+        ({"default": ["00:00", "23:59"]}, "US",
+         "every day 00:00–23:59, no sending on public holidays"),
+    ],
+)  # fmt: skip
+def test_hours_text_says_which_days_have_no_sending(
+    hours: dict[str, Any], holidays: str | None, text: str
+) -> None:
+    rule = {"name": "Ours", "country": "US", "effective": "2026-01-01",
+            "source": "shop policy", "hours": hours}  # fmt: skip
+    if holidays:
+        rule["public_holidays"] = holidays
+    table = parse_rules({"reviewed": "2026-12-04", "rules": [rule]})
+
+    assert quiet_hours.hours_text(table.rules[0]) == text
 
 
 def test_load_rules_reports_a_file_that_is_not_json(tmp_path: Path) -> None:

@@ -362,6 +362,8 @@ def test_consent_and_sign_commands(
 
     status, out, _ = run("consent", "sla", "--json")
     assert json.loads(out)["count"] == 1
+    status, out, _ = run("consent", "sla")
+    assert out.startswith("1 opt-out; rule: honoured within 10 business days")
 
     sign = tmp_path / "join.png"
     status, out, _ = run("sign", "--out", str(sign), "--number", "+15550100100")

@@ -168,7 +168,7 @@ def test_deleted_opt_out_comes_back_on_reimport(shop, tmp_path):
     assert "+12125550102 opted out of SMS on" in history[0]["evidence"]
     messages = [(w["row"], w["message"]) for w in report.warnings]
     assert any(
-        row == 1 and "before this contact was deleted; the opt-out is kept" in text
+        row == 1 and "before this contact was added; the opt-out is kept" in text
         for row, text in messages
     )
     assert any("Accepts SMS Marketing=yes ignored" in text for _, text in messages)
@@ -191,15 +191,15 @@ def test_delete_moves_an_opt_out_to_the_current_number(shop):
 
 
 def test_delete_keeps_a_contact_whose_opt_out_has_no_address(shop):
-    bob = ids_by_name(shop)["Bob"]
-    shop.execute("UPDATE contacts SET phone = NULL, phones = '[]' WHERE id = ?", [bob])
-    consent.set_consent_manually(shop, bob, "sms", "opted_out", "said so by letter")
+    cara = ids_by_name(shop)["Cara"]
+    shop.execute("UPDATE contacts SET phone = NULL, phones = '[]' WHERE id = ?", [cara])
+    consent.set_consent_manually(shop, cara, "sms", "opted_out", "said so by letter")
 
-    result = contact_service.delete_contacts(shop, [bob])
+    result = contact_service.delete_contacts(shop, [cara])
 
     assert result.deleted == []
-    assert "opted out of SMS" in result.kept[bob]
-    assert consent.current_consent(shop, bob, "sms") == "opted_out"
+    assert "opted out of SMS" in result.kept[cara]
+    assert consent.current_consent(shop, cara, "sms") == "opted_out"
 
 
 def test_deleted_contact_leaves_its_messages_in_history(shop, data_dir):

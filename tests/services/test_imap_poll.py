@@ -140,8 +140,10 @@ def test_poll_records_unsubscribes_and_bounces(shop: sqlite_utils.Database) -> N
     events = list(shop.query("SELECT * FROM events ORDER BY id"))
     assert [(e["kind"], e["contact_id"]) for e in events] == [
         ("unsubscribe", 1), ("unsubscribe", 2), ("unsubscribe", 3), ("bounce", 4),
-        ("review", 5),
+        ("review", 5), ("unsubscribe", None),
     ]  # fmt: skip
+    # The stranger's request is kept for the address, without a contact.
+    assert list(consent.deleted_opt_outs(shop)["email"]) == ["stranger@example.org"]
     assert events[3]["message_id"] == 40
     assert json.loads(events[0]["data"])["received_at"] == "2026-03-07T15:00:00+00:00"
 

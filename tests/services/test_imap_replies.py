@@ -16,7 +16,7 @@ from desktop_app.services.imap_poll import (
     poll_mailbox,
     reply_own_text,
 )
-from desktop_app.storage import consent
+from desktop_app.storage import consent, settings
 from tests.helpers.imap_server import ImapServer
 from tests.services import test_imap_poll
 from tests.services.test_imap_poll import DATE, PASSWORD, USER
@@ -161,7 +161,7 @@ def test_a_flagged_mail_is_flagged_once(shop: sqlite_utils.Database) -> None:
     )  # fmt: skip
 
 
-def test_a_stranger_asking_in_the_text_is_unmatched_and_left_unread(
+def test_a_stranger_asking_in_the_text_is_kept_for_the_address_and_left_unread(
     shop: sqlite_utils.Database,
 ) -> None:
     mails = [
@@ -169,9 +169,30 @@ def test_a_stranger_asking_in_the_text_is_unmatched_and_left_unread(
         _reply("stranger@example.org", "Hello", "Don't stop the sale", "r10@x"),
     ]
     report, seen = _poll(shop, mails)
+    again, seen_again = _poll(shop, mails)
 
     assert (report.unmatched, report.other, report.review) == (1, 1, [])
-    assert seen == [False, False]
+    assert seen == [False, False] and seen_again == [False, False]
+    assert again.already_unsubscribed == 1 and again.unmatched == 0
+    assert _events(shop) == [("unsubscribe", None)]
+    [row] = shop.query("SELECT * FROM consent WHERE contact_id IS NULL")
+    assert (row["channel"], row["status"], row["source"], row["recipient"]) == (
+        "email", "opted_out", "email", "stranger@example.org",
+    )  # fmt: skip
+    assert "no contact has this address" in row["evidence"]
+    assert "reply text read as an opt-out" in row["evidence"]
+
+
+def test_the_shops_own_address_is_never_unsubscribed(
+    shop: sqlite_utils.Database,
+) -> None:
+    settings.set_setting(shop, "shop.email", "Shop@Example.com")
+    mail = _reply("shop@example.com", "unsubscribe", "", "r11@x")
+
+    report, _ = _poll(shop, [mail])
+
+    assert report.unmatched == 1
+    assert consent.deleted_opt_outs(shop)["email"] == {}
     assert _events(shop) == []
 
 

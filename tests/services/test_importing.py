@@ -516,7 +516,7 @@ def test_undo_never_forgets_an_opt_out_made_since(
 
     assert batch.undo is not None
     assert (batch.undo.deleted, batch.undo.kept_contacts) == (1, 1)
-    assert "1 contacts it added are kept because they opted out" in batch.undo_text()
+    assert "1 contact it added is kept because it opted out" in batch.undo_text()
     assert [c.email for c in list_contacts(db)] == ["ana@example.com"]
     assert _status(db, "ana@example.com", "sms") == "opted_out"
     # The file's email consent for Ana is taken back with a new ledger row.
@@ -686,7 +686,7 @@ def test_reimport_after_delete_keeps_the_opt_out(
     messages = [w["message"] for w in report.warnings if w["row"] == 1]
     assert len(messages) == 2
     assert messages[0].startswith("ana@example.com opted out of email on ")
-    assert messages[0].endswith("before this contact was deleted; the opt-out is kept.")
+    assert messages[0].endswith(", before this contact was added; the opt-out is kept.")
     assert messages[1].startswith("Accepts Email Marketing=yes ignored")
 
 

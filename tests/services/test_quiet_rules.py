@@ -1,8 +1,9 @@
 """The shop's own quiet-hours rules: loaded from a file, only ever stricter."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlite_utils
@@ -139,3 +140,89 @@ def test_a_queued_sms_is_held_by_own_rules_at_send_time(
         r for r in messages.campaign_messages(db, campaign_id) if r.channel == "sms"
     ]
     assert (row.state, row.reason) == ("queued", "held until 09:00 EST, Shop policy")
+
+
+# A Tuesday; every rule of Duet's table is in force then.
+TODAY = date(2027, 1, 12)
+
+
+def _own_table(**fields: Any) -> quiet_hours.RuleTable:
+    rule = {"name": "Ours", "country": "*", "effective": "2026-01-01",
+            "source": "shop policy", **fields}  # fmt: skip
+    return quiet_hours.parse_rules({"reviewed": "2026-12-04", "rules": [rule]})
+
+
+@pytest.mark.parametrize(
+    ("fields", "note"),
+    [
+        ({"country": "US", "state": "FL", "hours": {"default": ["06:00", "23:00"]}},
+         "rule 1 ('Ours', FL, every day 06:00–23:00) is looser than Duet's own "
+         "hours there (every day 08:00–20:00); it changes nothing"),
+        ({"hours": {"default": ["08:00", "21:00"]}},
+         "rule 1 ('Ours', every country, every day 08:00–21:00) is the same as "
+         "Duet's own hours there (every day 08:00–21:00); it changes nothing"),
+        ({"hours": {"default": ["00:00", "23:59"]}},
+         "rule 1 ('Ours', every country, every day 00:00–23:59) is looser than "
+         "Duet's own hours there (every day 08:00–21:00); it changes nothing"),
+        ({"country": "US", "state": "MS",
+          "hours": {"default": ["07:00", "21:00"], "sun": None}},
+         "rule 1 ('Ours', MS, Mon–Sat 07:00–21:00, no sending on Sun) is looser "
+         "than Duet's own hours there (Mon–Sat 08:00–20:00, no sending on Sun); it "
+         "changes nothing"),
+        ({"country": "CA", "state": "ON", "hours": {"default": ["07:00", "22:00"]}},
+         "rule 1 ('Ours', ON, every day 07:00–22:00) is looser than Duet's own "
+         "hours there (every day 08:00–21:00); it changes nothing"),
+        ({"until": "2026-06-01", "hours": {"default": ["10:00", "18:00"]}},
+         "rule 1 ('Ours', every country, every day 10:00–18:00) ended on "
+         "2026-06-01; it changes nothing"),
+        ({"hours": {"default": ["09:00", "21:00"]}}, None),
+        ({"hours": {"default": ["07:00", "22:00"], "sun": None}}, None),
+        ({"country": "US", "hours": {"default": ["00:00", "24:00"]},
+          "public_holidays": "US"}, None),
+        ({"country": "US", "state": "TX", "hours": {"default": ["09:00", "21:00"]}},
+         "rule 1 ('Ours', TX, every day 09:00–21:00) is looser than Duet's own "
+         "hours there (Mon–Sat 09:00–21:00, Sun 12:00–21:00); it changes nothing"),
+        ({"country": "US", "state": "TX",
+          "hours": {"default": ["09:00", "21:00"], "sun": ["12:00", "20:00"]}}, None),
+    ],
+)  # fmt: skip
+def test_a_rule_that_changes_nothing_is_named(
+    fields: dict[str, Any], note: str | None
+) -> None:
+    notes = quiet_rules.changes_nothing_notes(_own_table(**fields), TODAY)
+
+    assert notes == ({} if note is None else {1: note})
+
+
+def test_a_loose_rule_is_kept_and_described_with_its_note(
+    db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    rules = tmp_path / "late.json"
+    rule = {"name": "Late", "country": "*", "effective": "2026-01-01",
+            "source": "x", "hours": {"default": ["00:00", "24:00"]}}  # fmt: skip
+    rules.write_text(json.dumps({"reviewed": "2026-12-04", "rules": [rule]}))
+
+    quiet_rules.use_own_rules(db, rules)
+
+    (own,) = [row for row in quiet_rules.describe(db)["rules"] if row["own"]]
+    assert own["hours"] == "every day any time"
+    assert own["note"] is not None and own["note"].endswith("; it changes nothing")
+    assert all(row["note"] is None for row in quiet_rules.describe(db)["rules"][:-1])
+
+
+def test_an_own_rule_named_like_duets_is_refused(
+    db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    rules = tmp_path / "dup.json"
+    rule = {"name": "Quiet hours 08:00–21:00", "country": "*",
+            "effective": "2026-01-01", "source": "x",
+            "hours": {"default": ["00:00", "23:59"]}}  # fmt: skip
+    rules.write_text(json.dumps({"reviewed": "2026-12-04", "rules": [rule]}))
+
+    with pytest.raises(
+        ValidationError,
+        match=r"^dup\.json: rule 1 \('Quiet hours 08:00–21:00'\), field 'name': "
+        "Duet's own table has a rule of that name",
+    ):
+        quiet_rules.use_own_rules(db, rules)
+    assert quiet_rules.own_rules(db) is None

@@ -169,16 +169,38 @@ def test_a_sentence_that_mentions_stop_is_flagged_not_an_opt_out(
     assert [e["body"] for e in _events(db, "help")] == ["HELP"]
 
 
-def test_a_reply_from_an_unknown_number_is_kept_without_a_contact(
+def test_a_stop_from_an_unknown_number_is_kept_for_the_number(
     db: sqlite_utils.Database, twilio: TwilioSms, twilio_emulator: TwilioEmulator
 ) -> None:
     _shop(db, 1)
-    twilio_emulator.add_inbound("+15550100099", SENDER, "STOP")
+    sid = twilio_emulator.add_inbound("+15550100099", SENDER, "STOP")
+
+    report = sync.sync_once(db, twilio)
+    sync.sync_once(db, twilio)
+
+    assert (report.replies, report.unmatched, report.opt_outs) == (1, 1, 1)
+    assert [e["contact_id"] for e in _events(db, "reply")] == [None]
+    [row] = db.query("SELECT * FROM consent")
+    assert (row["contact_id"], row["recipient"], row["channel"]) == (
+        None, "+15550100099", "sms",
+    )  # fmt: skip
+    assert (row["status"], row["source"]) == ("opted_out", "reply")
+    assert sid in row["evidence"] and '"STOP"' in row["evidence"]
+    assert "no contact had this number" in row["evidence"]
+    assert list(consent.deleted_opt_outs(db)["sms"]) == ["+15550100099"]
+
+
+def test_other_replies_from_an_unknown_number_record_no_consent(
+    db: sqlite_utils.Database, twilio: TwilioSms, twilio_emulator: TwilioEmulator
+) -> None:
+    _shop(db, 1)
+    twilio_emulator.add_inbound("+15550100099", SENDER, "HELP")
+    twilio_emulator.add_inbound("+15550100099", SENDER, "don't stop the sale!")
+    twilio_emulator.add_inbound("+15550100099", SENDER, "Thanks")
 
     report = sync.sync_once(db, twilio)
 
-    assert (report.replies, report.unmatched, report.opt_outs) == (1, 1, 0)
-    assert [e["contact_id"] for e in _events(db, "reply")] == [None]
+    assert (report.replies, report.unmatched, report.opt_outs) == (3, 3, 0)
     assert db.execute("SELECT count(*) FROM consent").fetchone()[0] == 0
 
 

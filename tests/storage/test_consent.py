@@ -106,6 +106,38 @@ def test_manual_change_checks_its_input(
     )
 
 
+def test_a_manual_change_to_the_same_status_records_nothing(
+    db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    _import(tmp_path, db)
+    ana, cy = _ids(db)["ana@example.com"], _ids(db)["cy@example.com"]
+    rows = len(consent.ledger_rows(db))
+
+    assert consent.set_consent_manually(db, ana, "sms", "opted_in", "again") is None
+    assert consent.set_consent_manually(db, cy, "sms", "opted_out", "") is None
+    assert len(consent.ledger_rows(db)) == rows
+
+
+def test_a_manual_opt_in_needs_its_evidence(
+    db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    _import(tmp_path, db)
+    ben = _ids(db)["ben@example.com"]
+    assert consent.current_consent(db, ben, "sms") == "unknown"
+
+    with pytest.raises(consent.NoteNeeded, match="agreed to SMS"):
+        consent.set_consent_manually(db, ben, "sms", "opted_in", " ")
+    assert consent.current_consent(db, ben, "sms") == "unknown"
+    consent.set_consent_manually(db, ben, "sms", "opted_in", "signed on 3 May")
+    consent.set_consent_manually(db, ben, "sms", "unknown", "")
+
+    evidence = [r["evidence"] for r in consent.consent_history(db, ben)]
+    assert evidence[-2:] == [
+        "manual change from unknown to opted_in: signed on 3 May",
+        "manual change from opted_in to unknown (no note)",
+    ]
+
+
 @pytest.mark.parametrize(
     ("value", "shown"),
     [

@@ -176,6 +176,32 @@ def test_contact_page_shows_consent_history_and_changes_it_with_a_note(
     assert view.model.index(1, 5).data() == "Yes"
 
 
+def test_consent_dialog_records_no_unchanged_status_and_no_bare_opt_in(
+    qtbot, shop_db, data_dir
+):
+    bob = contact_id(shop_db, "Bob")
+    view = make_view(qtbot, shop_db, data_dir)
+    page = view.open_detail(bob)
+    rows = len(consent.consent_history(shop_db, bob))
+
+    dialog = page.open_consent_dialog()
+    dialog.set_choice("email", "unknown", "nothing new")
+    assert not dialog.save()
+    assert dialog.error_label.text() == (
+        "Email is already not asked; nothing to record."
+    )
+    dialog.set_choice("email", "opted_in")
+    assert not dialog.save()
+    assert "agreed to email" in dialog.error_label.text()
+    assert len(consent.consent_history(shop_db, bob)) == rows
+    assert dialog.result() != QDialog.DialogCode.Accepted
+
+    dialog.set_choice("email", "opted_out")
+    assert dialog.save()
+    assert consent.current_consent(shop_db, bob, "email") == "opted_out"
+    assert len(consent.consent_history(shop_db, bob)) == rows + 1
+
+
 def test_contact_page_shows_times_in_the_shops_zone_not_the_pcs(
     qtbot, shop_db, data_dir
 ):

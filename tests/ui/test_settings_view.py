@@ -1,5 +1,6 @@
 """The Settings page: values saved, bad ones refused under their own field."""
 
+import pytest
 import sqlite_utils
 
 from desktop_app import paths
@@ -113,6 +114,35 @@ def test_ledger_export_and_sign(qtbot, shop_db, data_dir, tmp_path):
     assert "Sign saved to" in view.data.proof_result.text()
 
 
+def test_sign_names_a_doubtful_number_and_keeps_the_keyword(
+    qtbot, file_db, data_dir, tmp_path
+):
+    from desktop_app.services import compliance
+
+    view = make_view(qtbot, file_db, data_dir)
+    view.data.sign_number_edit.setText("+33 1 23 45 67 89")
+    view.data.sign_keyword_edit.setText("deals")
+
+    view.data.make_sign(tmp_path / "sign.pdf")
+    qtbot.waitUntil(lambda: not view.data.is_busy(), timeout=30000)
+
+    shown = view.data.proof_result
+    assert (tmp_path / "sign.pdf").is_file()
+    assert shown.objectName() == "warningLabel"
+    saved, warning = shown.text().split("\n")
+    assert saved.startswith("Sign saved to")
+    assert warning.startswith("Warning: +33 1 23 45 67 89 is a landline number")
+    assert compliance.join_keywords(file_db) == ["DEALS"]
+
+    view.data.sign_number_edit.setText("+12125550123 x12")
+    view.data.make_sign(tmp_path / "other.png")
+    qtbot.waitUntil(lambda: not view.data.is_busy(), timeout=30000)
+
+    assert shown.objectName() == "errorLabel"
+    assert "has an extension (ext. 12)" in shown.text()
+    assert not (tmp_path / "other.png").exists()
+
+
 def test_quiet_hours_panel_loads_and_removes_own_rules(qtbot, file_db, tmp_path):
     from desktop_app.services import quiet_rules
     from desktop_app.ui.settings.quiet_hours_panel import QuietHoursPanel
@@ -139,3 +169,59 @@ def test_quiet_hours_panel_loads_and_removes_own_rules(qtbot, file_db, tmp_path)
     panel.remove()
     assert quiet_rules.own_rules(file_db) is None
     assert panel.own_label.text() == "Your own rules: none."
+
+
+def _rules_file(path, **rule) -> None:
+    import json
+
+    base = {"name": "Mine", "country": "US", "effective": "2026-01-01",
+            "source": "our policy",
+            "hours": {"default": ["06:00", "23:00"]}}  # fmt: skip
+    document = {"reviewed": "2026-12-04", "rules": [{**base, **rule}]}
+    path.write_text(json.dumps(document), encoding="utf-8")
+
+
+def test_quiet_hours_panel_says_when_a_rule_changes_nothing(qtbot, file_db, tmp_path):
+    from desktop_app.ui.settings.quiet_hours_panel import QuietHoursPanel
+
+    panel = QuietHoursPanel(file_db)
+    qtbot.addWidget(panel)
+    loose = tmp_path / "loose.json"
+    _rules_file(loose, name="Florida late", state="FL")
+
+    assert panel.load(loose)
+
+    note = (
+        "ule 1 ('Florida late', FL, every day 06:00–23:00) is looser than Duet's own "
+        "hours there (every day 08:00–20:00); it changes nothing."
+    )
+    assert panel.result_label.objectName() == "warningLabel"
+    assert panel.result_label.text() == f"Loaded your rule from loose.json.\nR{note}"
+    assert f"Note: r{note}" in panel.own_label.text()
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"state": "ZZ"}, "bad.json: rule 1 ('Mine'), field 'state': 'ZZ' is not a "
+                          "US state code such as FL or TX"),
+        ({"name": "Florida rule"}, "bad.json: rule 1 ('Florida rule'), field 'name': "
+                                   "Duet's own table has a rule of that name"),
+    ],
+)  # fmt: skip
+def test_quiet_hours_panel_refuses_what_the_command_refuses(
+    qtbot, file_db, tmp_path, rule, message
+):
+    from desktop_app.services import quiet_rules
+    from desktop_app.ui.settings.quiet_hours_panel import QuietHoursPanel
+
+    panel = QuietHoursPanel(file_db)
+    qtbot.addWidget(panel)
+    bad = tmp_path / "bad.json"
+    _rules_file(bad, **rule)
+
+    assert not panel.load(bad)
+
+    assert panel.result_label.objectName() == "errorLabel"
+    assert panel.result_label.text().startswith(message)
+    assert quiet_rules.own_rules(file_db) is None

@@ -192,7 +192,10 @@ class TagDialog(QDialog):
 
 
 class ConsentDialog(QDialog):
-    """Change one channel's consent by hand, with a note (required to undo an opt-out).
+    """Change one channel's consent by hand, with a note.
+
+    The note (the evidence) is required for an opt-in and to undo an opt-out;
+    saving the status a channel already has records nothing.
 
     Signals:
         changed(object): the new ledger row.
@@ -253,17 +256,25 @@ class ConsentDialog(QDialog):
 
     @Slot()
     def save(self) -> bool:
-        """Record the change; a missing note for a re-opt-in is shown inline."""
+        """Record the change; what stops it (no change, no note) is shown inline."""
         channel = str(self.channel_combo.currentData())
         status = str(self.status_combo.currentData())
         note = self.note_edit.text()
+        words = texts.CHANNEL_WORDS[channel]
         before = self._current.get(channel, "unknown")
-        if before == "opted_out" and status != "opted_out" and not note.strip():
-            self._show_error(
-                texts.CONSENT_NOTE_REQUIRED.format(channel=texts.CHANNEL_WORDS[channel])
+        if before == status:
+            self._show_unchanged(channel, status)
+            return False
+        if not note.strip() and (before == "opted_out" or status == "opted_in"):
+            template = (
+                texts.CONSENT_NOTE_REQUIRED
+                if before == "opted_out"
+                else texts.CONSENT_NOTE_FOR_OPT_IN
             )
+            self._show_error(template.format(channel=words))
             self.note_edit.setFocus()
             return False
+
         try:
             row = compliance.change_consent(
                 self._db, self.contact.id, channel, status, note
@@ -271,9 +282,20 @@ class ConsentDialog(QDialog):
         except KnownError as error:
             self._show_error(error.message)
             return False
+        if row is None:
+            self._show_unchanged(channel, status)
+            return False
         self.changed.emit(row)
         self.accept()
         return True
+
+    def _show_unchanged(self, channel: str, status: str) -> None:
+        self._show_error(
+            texts.CONSENT_UNCHANGED.format(
+                channel=texts.CHANNEL_NAMES[channel],
+                status=texts.STATUS_NAMES[status].lower(),
+            )
+        )
 
     def _show_error(self, text: str) -> None:
         self.error_label.setText(text)

@@ -160,4 +160,9 @@ CONSENT_NOTE_REQUIRED = (
     "This customer opted out of {channel}. Write down when and how they asked to "
     "join again before opting them back in."
 )
+CONSENT_NOTE_FOR_OPT_IN = (
+    "Write down what shows this customer agreed to {channel} (e.g. signed the form "
+    "at the counter on 3 May) before opting them in."
+)
+CONSENT_UNCHANGED = "{channel} is already {status}; nothing to record."
 CONSENT_SAVED = "Consent of {name} for {channel} set to {status}."

@@ -170,27 +170,43 @@ class DataSettings(QWidget):
         )
 
     def make_sign(self, target: Path) -> Task:
-        """Draw the opt-in sign into ``target`` (``.png`` or ``.pdf``)."""
+        """Draw the opt-in sign into ``target`` (``.png`` or ``.pdf``).
+
+        Once it is saved the keyword is kept, so that a reply with it signs the
+        customer up, and a doubtful number (not in use, made up, a landline) is
+        named under the buttons; the sign is saved all the same.
+        """
+        from desktop_app.services import compliance
+
         shop_name = settings.get_setting(self._db, "shop.name")
         number = self.sign_number_edit.text().strip()
         keyword = self.sign_keyword_edit.text().strip() or "JOIN"
+        region = compliance.sign_region(self._db)
+        database = paths.database_path(self._data_dir)
 
-        def draw(_context: TaskContext) -> Path:
-            from desktop_app.services.compliance import make_join_sign
+        def draw(_context: TaskContext) -> tuple[Path, str | None]:
+            from desktop_app.storage.database import open_database
 
             if not number:
                 raise ValidationError(texts.DATA_SIGN_NO_NUMBER)
-            return make_join_sign(shop_name, number, target, keyword=keyword)
+            path = compliance.make_join_sign(
+                shop_name, number, target, keyword=keyword, region=region
+            )
+            db = open_database(database)
+            try:
+                compliance.remember_join_keyword(db, keyword)
+            finally:
+                db.close()
+            e164 = compliance.parse_sign_number(number, region)
+            return path, compliance.sign_number_warning(e164)
 
-        return self._run(
-            draw, self.proof_result, lambda path: texts.DATA_SIGN_DONE.format(path=path)
-        )
+        return self._run(draw, self.proof_result, _sign_done_text, _sign_warned)
 
     def is_busy(self) -> bool:
         """Return True until a backup, export or sign job's answer has been shown."""
         return self.task is not None
 
-    def _run(self, job: Any, label: Any, done_text: Any) -> Task:
+    def _run(self, job: Any, label: Any, done_text: Any, warned: Any = None) -> Task:
         common.show_result(label, texts.SAVING, "busy")
         self._set_buttons_enabled(False)
 
@@ -198,8 +214,12 @@ class DataSettings(QWidget):
             self.task = None
             self._set_buttons_enabled(True)
             text = done_text(result)
-            feedback.status(self, text)
+            feedback.status(self, text.splitlines()[0])
             common.show_result(label, text, "ok")
+            if warned is not None and warned(result):
+                label.setObjectName("warningLabel")
+                label.style().unpolish(label)
+                label.style().polish(label)
 
         def failed(error: BaseException) -> None:
             self.task = None
@@ -263,6 +283,16 @@ class DataSettings(QWidget):
         if target.suffix.lower() not in (".png", ".pdf"):
             target = target.with_suffix(".png" if "png" in chosen else ".pdf")
         self.make_sign(target)
+
+
+def _sign_done_text(result: tuple[Path, str | None]) -> str:
+    path, warning = result
+    done = texts.DATA_SIGN_DONE.format(path=path)
+    return done if warning is None else f"{done}\n{texts.DATA_SIGN_WARNING}{warning}"
+
+
+def _sign_warned(result: tuple[Path, str | None]) -> bool:
+    return result[1] is not None
 
 
 def _button_row(*buttons: QPushButton) -> QHBoxLayout:

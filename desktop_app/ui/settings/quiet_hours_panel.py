@@ -33,10 +33,12 @@ SHIPPED = "Duet's table, checked {reviewed}:\n{rules}"
 OWN_NONE = "Your own rules: none."
 OWN_SOME = "Your own rules, from {file}:\n{rules}"
 RULE_LINE = "• {name} ({place}): {hours}"
+NOTE_LINE = "   Note: {note}."
 STARTER = "Save a starter file…"
 LOAD = "Load your rules…"
 REMOVE = "Remove your rules"
-LOADED = "Loaded {count} rules of your own from {file}."
+LOADED_ONE = "Loaded your rule from {file}."
+LOADED_MANY = "Loaded {count} rules of your own from {file}."
 REMOVED = "Your own rules are removed; Duet's table alone applies."
 SAVED = "Saved {path}. Edit it, then load it here."
 JSON_FILTER = "Quiet-hours rules (*.json)"
@@ -103,9 +105,16 @@ class QuietHoursPanel(QGroupBox):
             common.show_result(self.result_label, error.message, "error")
             return False
         self.refresh()
-        common.show_result(
-            self.result_label, LOADED.format(count=len(table.rules), file=path.name)
-        )
+        count = len(table.rules)
+        loaded = LOADED_ONE if count == 1 else LOADED_MANY
+        notes = quiet_rules.changes_nothing_notes(table).values()
+        lines = [loaded.format(count=count, file=path.name)]
+        lines += [f"{note[:1].upper()}{note[1:]}." for note in notes]
+        common.show_result(self.result_label, "\n".join(lines))
+        if notes:
+            self.result_label.setObjectName("warningLabel")
+            self.result_label.style().unpolish(self.result_label)
+            self.result_label.style().polish(self.result_label)
         return True
 
     def save_starter(self, path: Path) -> bool:
@@ -145,4 +154,7 @@ class QuietHoursPanel(QGroupBox):
 
 def _line(rule: dict[str, object]) -> str:
     place = rule["state"] or str(rule["country"]).replace("*", "everywhere")
-    return RULE_LINE.format(name=rule["name"], place=place, hours=rule["hours"])
+    line = RULE_LINE.format(name=rule["name"], place=place, hours=rule["hours"])
+    if rule.get("note"):
+        line += "\n" + NOTE_LINE.format(note=rule["note"])
+    return line

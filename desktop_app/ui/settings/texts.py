@@ -165,6 +165,7 @@ DATA_PRINT_SIGN = "Print opt-in sign…"
 DATA_SIGN_TITLE = "Save the opt-in sign"
 DATA_SIGN_FILTER = "PDF document (*.pdf);;PNG image (*.png)"
 DATA_SIGN_DONE = "Sign saved to {path}. Print it and put it by the till."
+DATA_SIGN_WARNING = "Warning: "
 DATA_SIGN_NO_NUMBER = (
     "Sign: type the shop's text number, such as +15550100000 (your Twilio number)."
 )
