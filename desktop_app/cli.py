@@ -905,7 +905,7 @@ def _cmd_consent(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
         return _consent_set(db, args)
     if args.consent_command == "export":
         count = compliance.export_ledger(db, args.file)
-        print(f"Wrote {count} consent records to {args.file}.")
+        print(f"Wrote {counted(count, 'consent record')} to {args.file}.")
         return 0
     if args.consent_command == "sla":
         report = compliance.opt_out_sla_report(db)

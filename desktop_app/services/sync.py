@@ -34,6 +34,7 @@ import sqlite_utils
 
 from desktop_app.core.optout import ReplyKind, classify_reply_detailed
 from desktop_app.core.phones import parse_phone
+from desktop_app.core.words import counted
 from desktop_app.errors import ProviderError, ValidationError
 from desktop_app.storage import consent as consent_store
 from desktop_app.storage import messages, settings
@@ -134,10 +135,11 @@ class SyncReport:
     def summary_text(self) -> str:
         """Return the report in plain words."""
         text = (
-            f"Checked {self.checked} sent texts: {self.delivered} delivered, "
-            f"{self.undelivered} not delivered. {self.replies} new replies: "
-            f"{self.opt_outs} opt-outs, {self.opt_ins} opt-ins, {self.help} asking "
-            f"for help, {self.review} to review."
+            f"Checked {counted(self.checked, 'sent text')}: {self.delivered} "
+            f"delivered, {self.undelivered} not delivered. "
+            f"{counted(self.replies, 'new reply', 'new replies')}: "
+            f"{counted(self.opt_outs, 'opt-out')}, {counted(self.opt_ins, 'opt-in')}, "
+            f"{self.help} asking for help, {self.review} to review."
         )
         for error in self.errors:
             text += f" {error}"

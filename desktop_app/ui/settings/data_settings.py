@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import paths
+from desktop_app.core.words import counted
 from desktop_app.errors import KnownError, ValidationError
 from desktop_app.storage import settings
 from desktop_app.ui import feedback, messages, tasks
@@ -165,7 +166,7 @@ class DataSettings(QWidget):
             export,
             self.proof_result,
             lambda result: texts.DATA_LEDGER_DONE.format(
-                count=result[0], path=result[1]
+                records=counted(result[0], "consent record"), path=result[1]
             ),
         )
 
