@@ -18,6 +18,9 @@ same run, each Duet function is timed against a named baseline:
 4. ``importing.import_file`` of a 20,000-row CSV into a database holding 5,000
    deleted contacts' opt-outs (1,000 of the rows reuse their numbers or emails),
    vs the same import into an empty database: the cost of the suppression check.
+5. ``contacts.delete_contacts`` of 5,000 contacts (their 10,000 ledger rows lose
+   their contact) with the append-only ledger guard of migration 8, vs the same
+   file with the guard's triggers dropped.
 
 Each database figure is the median of 5 rounds, every round on fresh copies, Duet
 and baseline interleaved; the classifier figure is the median of 11 passes.
@@ -469,14 +472,65 @@ def bench_import(folder: Path) -> None:
     )
 
 
+def bench_ledger_guard(folder: Path) -> None:
+    """Section 5: deleting contacts with the append-only ledger guard, vs without it.
+
+    Deleting a contact sets its ledger rows' contact_id to NULL, an UPDATE the
+    migration 8 triggers check row by row; the baseline is the same file with
+    those two triggers dropped.
+    """
+    rng = random.Random(5)
+    source = folder / "guard_customers.csv"
+    _write_csv(
+        source,
+        [
+            _customer(rng, index, f"guard{index}@example.com", "subscribed")
+            for index in range(DELETED)
+        ],
+    )
+    base = folder / "guard.db"
+    db = database.open_database(base)
+    importing.import_file(db, source, region="US")
+    rows = db.execute("SELECT count(*) FROM consent").fetchone()[0]
+    db.close()
+
+    guarded_times, bare_times = [], []
+    for round_ in range(ROUNDS):
+        for guarded, times in ((True, guarded_times), (False, bare_times)):
+            path = folder / f"guard_{guarded}_{round_}.db"
+            shutil.copy(base, path)
+            db = database.open_database(path)
+            if not guarded:
+                db.execute("DROP TRIGGER consent_rows_stay")
+                db.execute("DROP TRIGGER consent_rows_unchanged")
+            ids = [row[0] for row in db.execute("SELECT id FROM contacts")]
+            times.append(
+                _timed(lambda db=db, ids=ids: contact_service.delete_contacts(db, ids))
+            )
+            db.close()
+
+    guarded_s = statistics.median(guarded_times)
+    bare_s = statistics.median(bare_times)
+    print(
+        f"5. delete_contacts of {DELETED:,} contacts with {rows:,} ledger rows "
+        f"(median of {ROUNDS})"
+    )
+    print(f"   without the ledger guard (triggers dropped)  {bare_s:7.3f} s")
+    print(
+        f"   with the guard (migration 8)                 {guarded_s:7.3f} s   "
+        f"{guarded_s / bare_s:5.2f}x"
+    )
+
+
 def main() -> None:
-    """Run the four comparisons and print their table."""
+    """Run the five comparisons and print their table."""
     bench_classify()
     with tempfile.TemporaryDirectory(prefix="duet-bench-") as name:
         folder = Path(name)
         bench_migration(folder)
         bench_release(folder)
         bench_import(folder)
+        bench_ledger_guard(folder)
 
 
 if __name__ == "__main__":

@@ -648,10 +648,10 @@ class _Run:
         """Give a queued email the footer Settings gives now, and store it.
 
         The owner may correct the shop's name or postal address after queueing;
-        every email carries the current ones (issue #6). While the address is
-        empty the footer stays as queued, so an address already in it is not lost.
+        every email carries the current ones (issue #6). A marketing email never
+        gets here while the address is empty (:meth:`blocked_now` holds it).
         """
-        if row.channel != "email" or not self.shop_info.address:
+        if row.channel != "email":
             return row
         text, html = with_new_footer(row.body, row.html, self.shop_info)
         if text == row.body and html == row.html:
@@ -669,6 +669,11 @@ class _Run:
         if status == "opted_out":
             why = OPTED_OUT_SINCE[row.channel]
             messages.skip_queued(self.db, row.id, why)
+            return True
+        if row.channel == "email" and not transactional and not self.shop_info.address:
+            # The address was cleared after this email was queued or released: it
+            # waits again, like at planning, until the owner sets one.
+            messages.wait_for_address(self.db, row.id)
             return True
         if row.channel != "sms" or transactional or self.senders.sms.name == "outbox":
             return False

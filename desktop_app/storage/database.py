@@ -439,12 +439,20 @@ def _m008_consent_ledger_append_only(db: sqlite_utils.Database) -> None:
     # The ledger is the shop's proof of consent (issue 6), so the database itself
     # refuses to delete or rewrite a row, whatever code or tool touches the file.
     # Two changes stay allowed because Duet makes them: a deleted contact's rows
-    # lose their contact_id (ON DELETE SET NULL), and the consent_recipient trigger
-    # fills a recipient that was written empty.
+    # lose their contact_id (ON DELETE SET NULL runs after the contact row is gone,
+    # so a row may lose its contact only when that contact no longer exists), and
+    # the consent_recipient trigger fills a recipient that was written empty. An
+    # INSERT OR REPLACE would delete a row without firing the DELETE trigger, so an
+    # insert may not reuse an id.
     _run_script(
         db,
         f"""
         CREATE TRIGGER consent_rows_stay BEFORE DELETE ON consent
+        BEGIN
+            SELECT RAISE(ABORT, '{LEDGER_GUARD_MESSAGE}');
+        END;
+        CREATE TRIGGER consent_ids_new BEFORE INSERT ON consent
+        WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM consent WHERE id = NEW.id)
         BEGIN
             SELECT RAISE(ABORT, '{LEDGER_GUARD_MESSAGE}');
         END;
@@ -456,7 +464,8 @@ def _m008_consent_ledger_append_only(db: sqlite_utils.Database) -> None:
             OR NEW.evidence IS NOT OLD.evidence
             OR NEW.import_id IS NOT OLD.import_id
             OR NEW.created_at IS NOT OLD.created_at
-            OR (NEW.contact_id IS NOT OLD.contact_id AND NEW.contact_id IS NOT NULL)
+            OR (NEW.contact_id IS NOT OLD.contact_id AND (NEW.contact_id IS NOT NULL
+                OR EXISTS (SELECT 1 FROM contacts WHERE id = OLD.contact_id)))
             OR (NEW.recipient IS NOT OLD.recipient AND OLD.recipient IS NOT NULL)
         BEGIN
             SELECT RAISE(ABORT, '{LEDGER_GUARD_MESSAGE}');

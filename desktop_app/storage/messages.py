@@ -328,6 +328,15 @@ def release_address_holds(
     return len(rows)
 
 
+def wait_for_address(db: sqlite_utils.Database, message_id: int) -> None:
+    """Keep a queued email waiting for the shop's postal address again."""
+    with db.conn:
+        db.conn.execute(
+            "UPDATE messages SET reason = ? WHERE id = ? AND state = 'queued'",
+            [NO_ADDRESS, message_id],
+        )
+
+
 def set_queued_email_content(
     db: sqlite_utils.Database, message_id: int, text: str, html: str
 ) -> None:

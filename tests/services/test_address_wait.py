@@ -181,23 +181,35 @@ def test_emails_carry_the_address_settings_hold_when_they_go(
     assert all("99 Second Ave" in m.body and "typo" not in m.body for m in stored)
 
 
-def test_clearing_the_address_keeps_the_one_an_email_already_carries(
+def test_clearing_the_address_again_makes_released_emails_wait_again(
     db: sqlite_utils.Database, data_dir: Path
 ) -> None:
     _shop_without_address(db, contacts=1)
     senders = Senders(
         sms=RecordingSms(), email=OutboxEmail(data_dir / "outbox" / "email")
     )
-    _send_news(db, senders)
-    settings.set_setting(db, "shop.address", ADDRESS)
-    sending.release_address_holds(db)
+    summary = _send_news(db, senders)
+    settings.set_setting(db, "shop.address", "OLD 1 First St")
+    assert sending.release_address_holds(db) == 1
 
     settings.set_setting(db, "shop.address", "")
-    sending.resume_all(db, senders, now=at_noon)
+    settings.set_setting(db, "shop.email", "new-owner@example.com")
+    (resumed,) = sending.resume_all(db, senders, now=at_noon)
 
+    assert _eml(data_dir) == []
+    assert resumed.held_address == 1
+    settings.set_setting(db, "shop.address", ADDRESS)
+    sending.resume_all(db, senders, now=at_noon)
     (mail,) = _eml(data_dir)
     text = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
-    assert ADDRESS in text
+    assert ADDRESS in text and "OLD 1 First St" not in text
+    assert "new-owner@example.com" in text and "shop@example.com" not in text
+    assert (
+        str(mail["List-Unsubscribe"])
+        .strip()
+        .startswith("<mailto:new-owner@example.com?")
+    )
+    assert messages.get_campaign(db, summary.campaign_id).state == "finished"
 
 
 def test_an_unsubscribe_while_waiting_is_obeyed(

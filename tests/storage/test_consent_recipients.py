@@ -282,6 +282,7 @@ def test_the_database_refuses_to_delete_a_ledger_row(db: sqlite_utils.Database) 
         "recipient = '+12125550199'",
         "recipient = NULL",
         "contact_id = contact_id + 1",
+        "contact_id = NULL",
         "id = id + 100",
     ],
 )
@@ -298,6 +299,31 @@ def test_the_database_refuses_to_rewrite_a_ledger_row(
 
     after = db.execute("SELECT * FROM consent WHERE id = ?", [row_id]).fetchone()
     assert after == before
+
+
+def test_the_database_refuses_to_replace_a_ledger_row(
+    db: sqlite_utils.Database,
+) -> None:
+    ann = _contact(db, "+12125550107", "ann@example.com")
+    row_id = consent.record_consent(db, ann, "email", "opted_out", source="email")
+
+    for verb in ("INSERT OR REPLACE", "REPLACE"):
+        with pytest.raises(sqlite3.IntegrityError, match="keeps every row"):
+            db.execute(
+                f"{verb} INTO consent (id, contact_id, channel, status, source,"
+                " evidence, created_at, recipient) VALUES (?, ?, 'email', 'opted_in',"
+                " 'manual', 'forged', '2026-01-01T00:00:00+00:00', 'ann@example.com')",
+                [row_id, ann],
+            )
+    with pytest.raises(sqlite3.IntegrityError, match="keeps every row"):
+        db.execute(
+            "INSERT INTO consent (id, contact_id, channel, status, source, evidence,"
+            " created_at) VALUES (?, ?, 'email', 'opted_in', 'manual', '', 'x')"
+            " ON CONFLICT (id) DO UPDATE SET status = 'opted_in'",
+            [row_id, ann],
+        )
+
+    assert consent.current_consent(db, ann, "email") == "opted_out"
 
 
 def test_deleting_the_contact_still_detaches_its_ledger_rows(
