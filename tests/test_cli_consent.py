@@ -23,7 +23,7 @@ from tests.helpers.twilio_emulator import (  # noqa: F401
 
 PHONES = ("+15550100101", "+15550100102")
 REVIEW_KEYS = {"id", "contact_id", "contact", "channel", "sender", "text",
-               "received_at", "evidence", "decision"}  # fmt: skip
+               "received_at", "evidence", "decision", "about_channel"}  # fmt: skip
 
 
 @pytest.fixture

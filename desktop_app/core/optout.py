@@ -1,4 +1,4 @@
-"""Reading SMS replies: opt-out, opt-in, help, or a sentence the owner should look at.
+"""Reading replies: opt-out, opt-in, help, or a sentence the owner should look at.
 
 The principle: a clear request to stop is an opt-out; a reply that might be one but
 is not clear is flagged for the owner (MAYBE_OPT_OUT); only a reply that clearly is
@@ -39,12 +39,18 @@ How a reply is then read, in order:
    sending me these", "cancel these texts", "do not text", "no more texts"), a
    request to be taken off the list or to forget the number ("take me off your
    list", "remove me", "lose my number"), withdrawing consent ("revoke consent", "I
-   revoke my consent"), asking how to unsubscribe, "don't text me again", "wrong
-   number" and "I never signed up (for this)" (the person never agreed to the
-   texts), calling the texts spam ("spam", "this is spam"), and a keyword clause
-   with such a complaint ("Quit, who is this?"). A negation right before a request
-   ("please don't stop texting me") or a question about it ("why no more emails?")
-   turns it into a flag instead.
+   revoke my consent"), asking how to unsubscribe, "don't text me again", telling
+   the shop to go away as a clause of its own ("fuck off", "piss off", "get lost",
+   "go away"), "wrong number" said of the recipient ("wrong number", "you have the
+   wrong number", "this is the wrong number for Ann") and "I never signed up (for
+   this)" (the person never agreed to the texts), calling the texts spam ("spam",
+   "this is spam"), and a keyword clause with such a complaint ("Quit, who is
+   this?"). A negation right before a request ("please don't stop texting me") or
+   a question about it ("why no more emails?") turns it into a flag instead; so
+   does a request to be taken off something other than the list or the messages
+   ("remove me from the waitlist", "take me off the reservation"). "Wrong number"
+   about an order ("the wrong number of items", "wrong number on the receipt") is
+   nothing; said otherwise ("you sent it to the wrong person") it is flagged.
 4. **A reply that says the opposite** of an opt-out anywhere ("I did not
    unsubscribe", "never unsubscribed", "didn't ask to stop", "don't stop sending",
    "keep them coming") is never an opt-out: what rules 2 and 3 found is flagged.
@@ -52,14 +58,23 @@ How a reply is then read, in order:
    ("don't stop the sale!", "cancel my order #1042", "I never unsubscribed"), has END
    or QUIT as a clause of its own ("Quit, I'm busy"), asks to end "my
    subscription", says "not interested" or "no thanks", brushes the shop off
-   without naming the texts ("i want out", "go away", "I'm done"), mentions spam or
+   without naming the texts ("i want out", "I'm done", "go away" inside a sentence,
+   "fuck you"), mentions spam or
    never signing up, asks how the shop got the number, asks not to be texted only
    under a condition ("don't text after 9pm"), or holds a stop-sign emoji: not an
    opt-out, but flagged MAYBE_OPT_OUT for the owner to decide. CANCEL follows the
    industry rule (an opt-out only as the whole reply or with the texts named);
    "cancel my order" is about an order, so the owner decides. END and QUIT inside a
    sentence ("when does the sale end?") are everyday words and are not flagged.
-6. Anything else is OTHER.
+6. **A request that names only the other channel** than the one the reply came by
+   is flagged, not an opt-out: "unsubscribe me from emails but keep texts" or "no
+   more emails" by text, "stop texting me" by email (``channel``; texts by
+   default). The owner changes the other channel's consent. A request that names
+   both, or neither ("STOP", "remove me"), is an opt-out of the channel it came by.
+7. Anything else is OTHER.
+
+Each result's explanation says what was found: the keyword alone, with polite or
+other words, or the request's own words.
 """
 
 import enum
@@ -69,9 +84,11 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal
 
 logger = logging.getLogger(__name__)
+
+Channel = Literal["sms", "email"]
 
 
 class ReplyKind(enum.Enum):
@@ -92,11 +109,15 @@ class ReplyClassification:
         kind: what the reply asks for.
         matched: the normalised words that decided it, or ``None``.
         explanation: one sentence for the owner (and the consent ledger's evidence).
+        asks_channel: for a flagged request that names only the other channel
+            ("stop the emails" by text), that channel; the owner's "opt-out"
+            decision then applies to it. ``None`` otherwise.
     """
 
     kind: ReplyKind
     matched: str | None
     explanation: str
+    asks_channel: str | None = None
 
 
 _CHARACTER_FOLDS: Final = str.maketrans(
@@ -258,53 +279,207 @@ _VAGUE: Final = tuple(
         rf"|done)(?: (?:with (?:this|these|that|it|you|your {_MESSAGES})|{_POLITE}))*$",
         rf"^no (?:thanks|thank you|thx|ty)(?: (?:{_POLITE}))*$",
         r"\bhow (?:did|do) (?:you|u) get (?:my|this) (?:phone number|number|cell)\b",
+        r"^(?:fuck|fucking|fuk|fck|fk|f k|f|screw|sod|bugger) (?:you|u|y'all|this"
+        rf"|that|these|those|them|it|this shit|this crap|(?:your|these) {_MESSAGES})$",
+        r"^(?:(?:oh|just|please|pls) )*(?:shut up|stfu)$",
     )
+)
+_NAMES_MESSAGES: Final = re.compile(rf"\b{_MESSAGES}\b|\bmail\b")
+# Telling the shop to go away, as a clause of its own ("fuck off", "piss off", "get
+# lost", "go away, I never signed up"): a reasonable reader takes it as "stop".
+_DISMISSAL: Final = re.compile(
+    rf"^(?:(?:{_POLITE}|just|oh|ok|so|now|lol|omg|ugh|seriously|yeah|nah|no|hey|dude"
+    r"|mate|man|can you|could you|would you|why don't you|why dont you) )*"
+    r"(?P<kw>(?:fuck|fucking|fuk|fck|fk|fcuk|f k|f|frick|frig|feck|piss|bugger|sod"
+    r"|naff|buzz|eff|shove|bog|back)(?: right)? off|go away|get lost|take a hike"
+    r"|go to hell|leave me be|leave us be)"
+    rf"(?: (?:{_POLITE}|already|now|forever|for good|mate|dude|man|bro|lol|right now"
+    r"|and leave (?:me|us) alone|and die|you [\w']+|and stop (?:texting|messaging"
+    rf"|emailing|contacting|sending)(?: (?:me|us))?|(?:with )?{_DETERMINERS}(?:your )?"
+    rf"(?:{_MESSAGES}|crap|spam|junk|shit|bs)))*$"
 )
 
-# Requests that a negation right before them turns into a flag for the owner.
+# Requests that a negation right before them turns into a flag for the owner: each
+# with what it asks (for the explanation) and whether it asks to be taken off
+# something, which must be the list or the messages (see _removal_object).
 _REQUESTS: Final = tuple(
-    re.compile(pattern)
-    for pattern in (
-        rf"\b{_STOP_VERBS} (?:(?:sending|send|giving)(?: me| us)? )?{_DETERMINERS}"
-        rf"{_MESSAGES}\b",
-        rf"\b{_STOP_VERBS} (?:contacting|calling|bothering|harassing|pestering"
-        r"|emailing) (?:me|us)\b",
-        r"\bstop (?:getting|receiving)\b",
-        r"\b(?:unsubscribe|opt) (?:me|us)\b(?: out)?",
-        r"\b(?:unsubscribe|opt out|optout) (?:from|of)\b",
-        r"\btake (?:me|us|my (?:number|name|info|details)) (?:off|out)\b",
-        r"\b(?:remove|delete|erase) (?:me|us|my (?:phone number|number|phone|cell|name"
-        r"|contact|info|details|data))\b",
-        r"\b(?:lose|forget|drop|trash|scrap) (?:my|this) (?:phone number|number|phone"
-        r"|cell|contact|info|details)\b",
-        r"\b(?:revoke|revoking|withdraw|withdrawing|rescind|rescinding) (?:my |our |all"
-        r" |any |the )?(?:consent|permission|authorization|authorisation|opt in)\b",
-        r"\b(?:i|we|i'd|we'd) (?:really )?(?:want|would like|like|wanna|need|wish)"
-        r" (?:to )?(?:unsubscribe|opt out|optout|be removed|be taken off"
-        r"|stop (?:getting|receiving|these|those|your|the|all))\b",
-        r"\bhow (?:do|can|to) (?:i |we )?(?:unsubscribe|opt out|optout"
-        r"|stop (?:these|those|this|the|your|all|getting|receiving))\b",
+    (re.compile(pattern), asks, removal)
+    for pattern, asks, removal in (
+        (
+            r"\bhow (?:do|can|to) (?:i |we )?(?:unsubscribe|opt out|optout"
+            r"|stop (?:these|those|this|the|your|all|getting|receiving))\b",
+            "asks how to stop the messages, which is a request to stop them",
+            True,
+        ),
+        (
+            rf"\b{_STOP_VERBS} (?:(?:sending|send|giving)(?: me| us)? )?{_DETERMINERS}"
+            rf"{_MESSAGES}\b",
+            "asks to stop the messages",
+            False,
+        ),
+        (
+            rf"\b{_STOP_VERBS} (?:contacting|calling|bothering|harassing|pestering"
+            r"|emailing) (?:me|us)\b",
+            "asks the shop to stop contacting them",
+            False,
+        ),
+        (r"\bstop (?:getting|receiving)\b", "asks to stop getting the messages", False),
+        (
+            r"\b(?:unsubscribe|opt) (?:me|us)\b(?: out)?",
+            "asks to be unsubscribed",
+            True,
+        ),
+        (
+            r"\b(?:unsubscribe|opt out|optout) (?:from|of)\b",
+            "asks to unsubscribe",
+            True,
+        ),
+        (
+            r"\btake (?:me|us|my (?:number|name|info|details)) (?:off|out)\b",
+            "asks to be taken off the list",
+            True,
+        ),
+        (
+            r"\b(?:remove|delete|erase) (?:me|us|my (?:phone number|number|phone|cell"
+            r"|name|contact|info|details|data))\b",
+            "asks to be removed",
+            True,
+        ),
+        (
+            r"\b(?:lose|forget|drop|trash|scrap) (?:my|this) (?:phone number|number"
+            r"|phone|cell|contact|info|details)\b",
+            "asks the shop to forget the number",
+            False,
+        ),
+        (
+            r"\b(?:revoke|revoking|withdraw|withdrawing|rescind|rescinding) (?:my |our "
+            r"|all |any |the )?(?:consent|permission|authorization|authorisation"
+            r"|opt in)\b",
+            "withdraws consent",
+            False,
+        ),
+        (
+            r"\b(?:i|we|i'd|we'd) (?:really )?(?:want|would like|like|wanna|need|wish)"
+            r" (?:to )?(?:unsubscribe|opt out|optout|be removed|be taken off"
+            r"|stop (?:getting|receiving|these|those|your|the|all))\b",
+            "says they want to stop the messages",
+            True,
+        ),
     )
 )
+# What follows "remove me", "take me off"...: the messages or the list (an opt-out),
+# or nothing but polite words; anything else ("the waitlist") is for the owner.
+_REMOVAL_FROM_LIST: Final = re.compile(
+    r"^(?:(?:from|off|of|out of|outta|on|in) )?(?:(?:the|your|ur|yr|this|that|these"
+    r"|those|my|our|all|any|every|of|shop's|store's) )*(?:(?:mailing|contact|contacts"
+    r"|text|texting|txt|sms|email|e mail|marketing|distribution|subscriber|call"
+    r"|calling|messaging|promo|promotional|promotions|customer|phone|vip|newsletter"
+    r"|news|sale|sales|advertising|ad|spam|automated|auto|mass|group) )*(?:list|lists"
+    r"|listing|database|db|system|records?|file|files|contacts?|here|this|that|it"
+    r"|these|those|them|everything|all|thread|chat|conversation|group|number|phone"
+    rf"|newsletters?|{_MESSAGES})\b"
+)
+_REMOVAL_NOTHING_MORE: Final = re.compile(
+    rf"^(?:(?:{_POLITE}|right away|right now|immediately|permanently|completely"
+    r"|entirely|for good|forever|already|too|as well|now|asap) ?)*$"
+)
+# A new thought after "remove me" ("remove me i never signed up"): the request stands.
+_REMOVAL_NEW_THOUGHT: Final = frozenset(
+    (
+        "i", "i'm", "im", "we", "we're", "you", "u", "who", "why", "how", "what",
+        "and", "or", "it's", "its", "this", "is", "stop", "no", "don't", "dont",
+        "never", "because", "cause", "cuz", "since",
+    )
+)  # fmt: skip
 # Requests that carry their own negation, so no negation check applies.
 _NEGATIVE_REQUESTS: Final = tuple(
-    re.compile(pattern)
-    for pattern in (
-        r"\b(?:don't|dont|do not|never|pls don't|please don't) (?:ever )?(?:text|txt"
-        r"|message|msg|sms|contact|email|spam|send|bother)(?: me| us| this number)\b",
-        rf"\b(?:i|we) (?:don't|dont|do not) want {_DETERMINERS}(?:any more |anymore )?"
-        rf"{_MESSAGES}\b",
-        r"\bleave me alone\b",
+    (re.compile(pattern), asks)
+    for pattern, asks in (
+        (
+            r"\b(?:don't|dont|do not|never|pls don't|please don't) (?:ever )?(?:text"
+            r"|txt|message|msg|sms|contact|email|spam|send|bother)(?: me| us"
+            r"| this number)\b",
+            "asks not to be sent messages",
+        ),
+        (
+            rf"\b(?:i|we) (?:don't|dont|do not) want {_DETERMINERS}(?:any more "
+            rf"|anymore )?{_MESSAGES}\b",
+            "says they do not want the messages",
+        ),
+        (r"\bleave me alone\b", "asks to be left alone"),
     )
 )
 _WRONG_NUMBER: Final = re.compile(
-    r"\bwrong (?:number|person|phone)\b|\bnot my number\b"
+    r"\bwrong (?:number|person|phone|cell)\b|\bnot my (?:number|phone|cell)\b"
 )
 # "I gave you the wrong number": the customer's own mistake, for the owner to read.
 _OWN_WRONG_NUMBER: Final = re.compile(
     r"\b(?:i|we|i've|we've)(?: [\w']+){0,2} (?:gave|given|entered|typed|put|wrote"
     r"|used|listed)(?: (?:you|u))? (?:the|a|my) wrong (?:number|phone)\b"
 )
+# "Wrong number" said of the recipient, as a clause of its own: "wrong number",
+# "you have the wrong number", "this is the wrong number for Ann", "not my number".
+_YOU: Final = r"(?:you|u|you've|youve|u've|you guys|y'all|ya)"
+_WRONG_RECIPIENT: Final = re.compile(
+    rf"^(?:(?:{_POLITE}|sorry|oops|hi|hey|hello|um|uh|umm|lol|i think|think|pretty"
+    r" sure|i'm afraid|im afraid|afraid|i believe|fyi|yeah|yes|no|nope|but|so|hmm) )*"
+    rf"(?:{_YOU} (?:(?:must|might|may|probably|clearly|obviously) )?(?:(?:have|has"
+    r"|are|r|got|have got|ve got) )?(?:(?:got|texted|texting|txted|txting|messaged"
+    r"|messaging|reached|called|calling|used|using|dialed|dialled|contacted"
+    r"|contacting|emailed|emailing|(?:sent|sending) (?:this|these|that|me this"
+    r"|this text|this message|these texts|these messages) to) )?"
+    r"|(?:this|that|it) (?:is |s )?|(?:it's|its|that's|thats|this's|this number is"
+    r"|that number is|this phone is) )?"
+    r"(?:(?:the|a|an|totally|completely|very) )*(?P<kw>wrong (?:number|person|phone"
+    r"|cell)|not my (?:number|phone|cell))"
+    rf"(?: (?:{_POLITE}|sorry|again|buddy|mate|pal|dude|lol|man|here|btw|fyi|bro"
+    r"|anymore|any more|on file|on record|in your (?:system|records|list|contacts"
+    r"|database|phone)|on your list|who is this|who's this|whos this|who are you"
+    r"|i'm not [\w']+|im not [\w']+|this isn't [\w']+|this is not [\w']+"
+    r"|for (?!(?:the|my|your|our|this|that|these|those|a|an|order|item|items"
+    r"|receipt|invoice|delivery|parcel|package)\b)[\w']+(?: [\w']+)?))*$"
+)
+# "Wrong number of items", "wrong number on the receipt": about an order, not a
+# stranger's phone.
+_WRONG_ABOUT_ORDER: Final = re.compile(
+    r"\bwrong (?:number|phone) (?:of\b|(?:on|in|at) (?:the|my|your|our|this|that)"
+    r" (?:receipt|invoice|order|bill|box|package|parcel|label|tag|tracking|ticket"
+    r"|sign|website|site|ad|flyer|price|form|card|voucher|coupon)\b)"
+)
+# Words that name one channel: a request that names only the other channel than the
+# one it came by is for the owner (see rule 6 of the module docstring). "Mailing
+# list" and "messages" name neither.
+_EMAIL_WORDS: Final = re.compile(
+    r"\b(?:e ?mails?|emailing|emailed|e mailing|newsletters?|inbox|correos?)\b"
+)
+_TEXT_WORDS: Final = re.compile(
+    r"\b(?:texts?|texting|texted|txts?|txting|sms|smses|phone|cell|number|textos"
+    r"|whatsapp|calls?|calling)\b"
+)
+# Where a clause turns to something else: "unsubscribe me from emails but keep texts".
+_CLAUSE_TURN: Final = re.compile(
+    r" (?:but|except|although|though|however|instead|while) |(?: and)? keep "
+)
+_POLITE_WORDS: Final = frozenset(_POLITE.replace("|", " ").split())
+_MESSAGE_NOUNS: Final = {
+    "text": "texts",
+    "texts": "texts",
+    "sms": "texts",
+    "message": "messages",
+    "messages": "messages",
+    "msg": "messages",
+    "msgs": "messages",
+}
+_ASKS_TO: Final = {
+    "stopall": "stop all",
+    "unsubscribe": "unsubscribe from",
+    "optout": "opt out of",
+    "opt out": "opt out of",
+    "end": "end",
+    "quit": "quit",
+    "cancel": "cancel",
+    "revoke": "revoke",
+}
 # Saying the texts are spam: a whole clause such as "spam" or "this is spam".
 _SPAM_CLAUSE: Final = re.compile(
     rf"^(?:(?:{_POLITE}|ugh|omg|wow|lol|yes|just) )*"
@@ -329,7 +504,7 @@ _NEVER_AGREED: Final = re.compile(
 _COMPLAINT: Final = re.compile(
     r"\b(?:spam|spammer|spamming|spammy|scam|scammer|(?:never|didn't|did not)"
     r" (?:sign|signed) up|never (?:subscribed|opted in|agreed|consented)|who is this"
-    r"|who's this|whos this|who are you|who r u|wrong number|wrong person"
+    r"|who's this|whos this|who are you|who r u"
     r"|how did (?:you|u) get (?:my|this) (?:number|phone number))\b"
 )
 # Mentions of spam or never signing up that are not a complaint clause: flagged.
@@ -523,6 +698,52 @@ def _keyword_label(keyword: str) -> str:
     return keyword.upper()
 
 
+def _keyword_explanation(words: str, found: re.Match[str], what: str) -> str:
+    """Say truthfully how a whole-reply keyword was found: alone or with which words.
+
+    Args:
+        words: the reply's words.
+        found: the match of a whole-reply pattern, with the keyword as ``kw``.
+        what: the kind of keyword ("opt-out keyword", "help keyword"...).
+
+    Returns:
+        One sentence for the owner and the consent ledger.
+    """
+    keyword = found.group("kw")
+    label = f"{what} {_keyword_label(keyword)}"
+    before = words[: found.start("kw")].strip()
+    after = words[found.end("kw") :].strip()
+    if not before and not after:
+        return f"The whole reply is the {label}."
+
+    others = [word for word in f"{before} {after}".split() if word != keyword]
+    if " " in keyword:  # "opt out", "no more": drop each repeat of the phrase
+        spaced = f" {' '.join(others)} "
+        while f" {keyword} " in spaced:
+            spaced = spaced.replace(f" {keyword} ", " ")
+        others = spaced.split()
+    if not others:
+        return f"The whole reply is the {label}, repeated."
+
+    if all(word in _POLITE_WORDS for word in others):
+        polite = "a polite word" if len(set(others)) == 1 else "polite words"
+        return f"The reply is the {label} with {polite}: '{words}'."
+    nouns = [_MESSAGE_NOUNS[word] for word in others if word in _MESSAGE_NOUNS]
+    if nouns and what == "opt-out keyword":
+        verb = _ASKS_TO.get(keyword, "stop")
+        return f"The reply asks to {verb} the {nouns[0]}: '{words}'."
+    if before in ("i", "we") and all(word in _POLITE_WORDS for word in after.split()):
+        return f"The reply says '{words}', the {label}."
+    if before and after:
+        return (
+            f"The reply is the {label} with '{before}' before it and '{after}' "
+            "after it."
+        )
+    if before:
+        return f"The reply is the {label} with '{before}' before it."
+    return f"The reply is the {label} followed by '{after}'."
+
+
 def _join_pattern(join_keywords: Iterable[str]) -> re.Pattern[str] | None:
     """Return the whole-reply pattern for the shop's own JOIN keywords, if any."""
     spelled = sorted(
@@ -562,11 +783,8 @@ def _whole_reply(
     for pattern, kind, what in checks:
         found = pattern.match(words)
         if found is not None:
-            keyword = found.group("kw")
             return ReplyClassification(
-                kind,
-                keyword,
-                f"The whole reply is the {what} {_keyword_label(keyword)}.",
+                kind, found.group("kw"), _keyword_explanation(words, found, what)
             )
     return None
 
@@ -574,14 +792,16 @@ def _whole_reply(
 def _sentence_keyword(normalised: str) -> ReplyClassification | None:
     """Find a sentence that is a strong opt-out keyword by itself (rule 2)."""
     for sentence in _SENTENCE_BREAK.split(normalised):
-        found = _SENTENCE_OPT_OUT.match(_words(sentence))
+        sentence_words = _words(sentence)
+        found = _SENTENCE_OPT_OUT.match(sentence_words)
         if found is not None:
             keyword = found.group("kw")
+            said = "" if sentence_words == keyword else f": '{sentence_words}'"
             return ReplyClassification(
                 ReplyKind.OPT_OUT,
                 keyword,
                 f"One sentence of the reply is the opt-out keyword "
-                f"{_keyword_label(keyword)}.",
+                f"{_keyword_label(keyword)}{said}.",
             )
     return None
 
@@ -603,7 +823,7 @@ def _complaint(normalised: str, words: str) -> ReplyClassification | None:
                 f"The reply says '{clause_words}', so this person never agreed to "
                 "these messages.",
             )
-    if _COMPLAINT.search(words) is None:
+    if (complaint := _COMPLAINT.search(words)) is None:
         return None
     for clause_words in _clause_words(normalised):
         if (found := _CLAUSE_KEYWORD.match(clause_words)) is not None:
@@ -611,8 +831,8 @@ def _complaint(normalised: str, words: str) -> ReplyClassification | None:
             return ReplyClassification(
                 ReplyKind.OPT_OUT,
                 keyword,
-                f"The reply is the opt-out keyword {_keyword_label(keyword)} with a "
-                "complaint about the messages beside it.",
+                f"The reply has the opt-out keyword {_keyword_label(keyword)} as a "
+                f"clause of its own beside the complaint '{complaint.group(0)}'.",
             )
     return None
 
@@ -643,14 +863,21 @@ def _no_more(normalised: str) -> ReplyClassification | None:
         return ReplyClassification(
             ReplyKind.OPT_OUT,
             found.group(0),
-            f"The reply asks to stop messages: '{found.group(0)}'.",
+            f"The reply asks for no more messages: '{found.group(0)}'.",
         )
     return None
 
 
-def _wrong_number(words: str) -> ReplyClassification | None:
-    """Read "wrong number": an opt-out, unless it is the customer's own typo."""
-    if (found := _WRONG_NUMBER.search(words)) is None:
+def _wrong_number(words: str, normalised: str) -> ReplyClassification | None:
+    """Read "wrong number" or "wrong person" (rule 3, rule 5).
+
+    Said of the recipient ("wrong number", "you have the wrong number", "this is
+    the wrong number for Ann"), it is an opt-out; said of an order ("the wrong
+    number of items", "wrong number on the receipt"), it is nothing; the
+    customer's own typo or anything else ("you sent it to the wrong person") is
+    for the owner.
+    """
+    if _WRONG_NUMBER.search(words) is None:
         return None
     if (own := _OWN_WRONG_NUMBER.search(words)) is not None:
         return ReplyClassification(
@@ -660,51 +887,125 @@ def _wrong_number(words: str) -> ReplyClassification | None:
             "mistake rather than a stranger's number; no opt-out was recorded. "
             "Read it and decide.",
         )
-    return ReplyClassification(
-        ReplyKind.OPT_OUT,
-        found.group(0),
-        "The reply says this is the wrong number, so this person never agreed "
-        "to these texts.",
-    )
+
+    for clause_words in _clause_words(normalised):
+        if (found := _WRONG_RECIPIENT.match(clause_words)) is not None:
+            return ReplyClassification(
+                ReplyKind.OPT_OUT,
+                found.group("kw"),
+                f"The reply says '{clause_words}': the texts reach someone who "
+                "never agreed to them.",
+            )
+    for found in _WRONG_NUMBER.finditer(words):
+        if _WRONG_ABOUT_ORDER.match(words, found.start()) is None:
+            return ReplyClassification(
+                ReplyKind.MAYBE_OPT_OUT,
+                found.group(0),
+                f"The reply mentions '{found.group(0)}' in a longer sentence, which "
+                "may mean the texts reach the wrong person or may be about an order "
+                "or a parcel; no opt-out was recorded. Read it and decide.",
+            )
+    return None
+
+
+def _clause_of(normalised: str, phrase: str) -> str:
+    """Return the part of the clause holding ``phrase`` before the reply turns.
+
+    "unsubscribe me from emails but keep texts" gives "unsubscribe me from emails";
+    the whole reply's words when no clause holds the phrase.
+    """
+    for clause_words in _clause_words(normalised):
+        if f" {phrase} " in f" {clause_words} ":
+            for part in _CLAUSE_TURN.split(f" {clause_words} "):
+                if f" {phrase} " in f" {part} ":
+                    return part.strip()
+    return _words(normalised)
+
+
+def _removal_object(phrase: str, normalised: str) -> str | None:
+    """Return what follows "remove me"/"take me off" when it is not the messages.
+
+    "take me off your list", "remove me from the texts", "remove me please" and
+    "remove me, who is this" ask about the messages (None); "remove me from the
+    waitlist" gives "from the waitlist".
+    """
+    part = _clause_of(normalised, phrase)
+    index = f" {part} ".find(f" {phrase} ")
+    rest = part[index + len(phrase) :].strip() if index >= 0 else ""
+    if _REMOVAL_NOTHING_MORE.match(rest) or _REMOVAL_FROM_LIST.match(rest):
+        return None
+    if rest.split()[0] in _REMOVAL_NEW_THOUGHT:
+        return None
+    return rest
+
+
+def _request(words: str, normalised: str) -> ReplyClassification | None:
+    """Find a request of :data:`_REQUESTS` (rule 3).
+
+    A request is an opt-out, or a flag when it is negated, asks about the past, or
+    asks to be taken off something other than the list or the messages.
+    """
+    flagged: ReplyClassification | None = None
+    for pattern, asks, removal in _REQUESTS:
+        for found in pattern.finditer(words):
+            phrase = found.group(0)
+            if _asks_about_the_past(words, found.start()):
+                flagged = flagged or ReplyClassification(
+                    ReplyKind.MAYBE_OPT_OUT,
+                    phrase,
+                    f"The reply asks whether '{phrase}' happened (\"why did you "
+                    'stop...?"), which may be about messages that did not arrive; '
+                    "no opt-out was recorded. Read it and decide.",
+                )
+                continue
+            if _is_negated(words, found.start()):
+                flagged = flagged or ReplyClassification(
+                    ReplyKind.MAYBE_OPT_OUT,
+                    phrase,
+                    f"The reply mentions '{phrase}' with a negation such as 'don't' "
+                    "before it; no opt-out was recorded. Read it and decide.",
+                )
+                continue
+            rest = _removal_object(phrase, normalised) if removal else None
+            if rest is not None:
+                about = re.sub(r"^(?:from|off|of|out of|outta|on|in) ", "", rest)
+                flagged = flagged or ReplyClassification(
+                    ReplyKind.MAYBE_OPT_OUT,
+                    f"{phrase} {rest}",
+                    f"The reply says '{phrase} {rest}', about '{about}' rather than "
+                    "these messages; no opt-out was recorded. Read it and decide.",
+                )
+                continue
+            return ReplyClassification(
+                ReplyKind.OPT_OUT, phrase, f"The reply {asks}: '{phrase}'."
+            )
+    return flagged
 
 
 def _plain_request(words: str, normalised: str) -> ReplyClassification | None:
     """Find a plain-language opt-out request, or a negated one to flag (rule 3)."""
-    found_first = _wrong_number(words) or _complaint(normalised, words)
+    found_first = _wrong_number(words, normalised) or _complaint(normalised, words)
     if found_first is not None:
         return found_first
-    for pattern in _NEGATIVE_REQUESTS:
+    for pattern, asks in _NEGATIVE_REQUESTS:
         if (found := pattern.search(words)) is not None:
             return ReplyClassification(
                 ReplyKind.OPT_OUT,
                 found.group(0),
-                f"The reply asks not to be sent messages: '{found.group(0)}'.",
+                f"The reply {asks}: '{found.group(0)}'.",
+            )
+    for clause_words in _clause_words(normalised):
+        if (found := _DISMISSAL.match(clause_words)) is not None:
+            return ReplyClassification(
+                ReplyKind.OPT_OUT,
+                found.group("kw"),
+                f"The reply tells the shop to go away: '{clause_words}'; a "
+                "reasonable reader takes it as a request to stop.",
             )
 
-    negated: ReplyClassification | None = None
-    for pattern in _REQUESTS:
-        for found in pattern.finditer(words):
-            if _asks_about_the_past(words, found.start()):
-                negated = negated or ReplyClassification(
-                    ReplyKind.MAYBE_OPT_OUT,
-                    found.group(0),
-                    f"The reply asks whether '{found.group(0)}' happened (\"why did "
-                    'you stop...?"), which may be about messages that did not '
-                    "arrive; no opt-out was recorded. Read it and decide.",
-                )
-                continue
-            if not _is_negated(words, found.start()):
-                return ReplyClassification(
-                    ReplyKind.OPT_OUT,
-                    found.group(0),
-                    f"The reply asks to stop messages: '{found.group(0)}'.",
-                )
-            negated = negated or ReplyClassification(
-                ReplyKind.MAYBE_OPT_OUT,
-                found.group(0),
-                f"The reply mentions '{found.group(0)}' with a negation such as "
-                "'don't' before it; no opt-out was recorded. Read it and decide.",
-            )
+    negated = _request(words, normalised)
+    if negated is not None and negated.kind is ReplyKind.OPT_OUT:
+        return negated
     no_more = _no_more(normalised)
     if no_more is not None and no_more.kind is ReplyKind.OPT_OUT:
         return no_more
@@ -712,12 +1013,17 @@ def _plain_request(words: str, normalised: str) -> ReplyClassification | None:
         return negated or no_more
 
     for clause_words in _clause_words(normalised):
-        for pattern in _CLAUSE_REQUESTS:
+        for index, pattern in enumerate(_CLAUSE_REQUESTS):
             if (found := pattern.match(clause_words)) is not None:
+                asks = (
+                    "asks to stop the messages",
+                    f"asks to {found.group('kw')}",
+                    "asks not to be sent messages",
+                )[index]
                 return ReplyClassification(
                     ReplyKind.OPT_OUT,
                     found.group("kw"),
-                    f"The reply asks to stop messages: '{clause_words}'.",
+                    f"The reply {asks}: '{clause_words}'.",
                 )
     return None
 
@@ -738,8 +1044,8 @@ def _mention(words: str, normalised: str) -> ReplyClassification | None:
         if keyword == "cancel":
             explanation = (
                 "The reply uses 'cancel' with other words (for example about an "
-                "order); CANCEL is an opt-out only as the whole reply. Read it and "
-                "decide."
+                "order); CANCEL is an opt-out only as the whole reply or with the "
+                "texts named. Read it and decide."
             )
         else:
             explanation = (
@@ -775,11 +1081,17 @@ def _mention(words: str, normalised: str) -> ReplyClassification | None:
         )
     for pattern in _VAGUE:
         if (found := pattern.search(words)) is not None:
+            said = found.group(0)
+            why = (
+                ", which may or may not ask to stop them"
+                if _NAMES_MESSAGES.search(said)
+                else " without naming the texts"
+            )
             return ReplyClassification(
                 ReplyKind.MAYBE_OPT_OUT,
-                found.group(0),
-                f"The reply says '{found.group(0)}' without naming the texts; no "
-                "opt-out was recorded. Read it and decide.",
+                said,
+                f"The reply says '{said}'{why}; no opt-out was recorded. Read it "
+                "and decide.",
             )
     for clause_words in _clause_words(normalised):
         if (found := _CONDITIONAL_DONT.match(clause_words)) is not None:
@@ -800,15 +1112,45 @@ def _mention(words: str, normalised: str) -> ReplyClassification | None:
     return None
 
 
-def classify_reply_detailed(
-    text: str, *, join_keywords: Iterable[str] = ()
+def _other_channel(
+    result: ReplyClassification, normalised: str, channel: Channel
 ) -> ReplyClassification:
-    """Classify an inbound SMS reply and say which words decided it.
+    """Flag an opt-out request that names only the other channel (rule 6)."""
+    part = _clause_of(normalised, result.matched or "")
+    names_email = _EMAIL_WORDS.search(part) is not None
+    names_texts = _TEXT_WORDS.search(part) is not None
+    if channel == "sms" and names_email and not names_texts:
+        return ReplyClassification(
+            ReplyKind.MAYBE_OPT_OUT,
+            part,
+            f"The reply asks to stop the emails ('{part}') but came by text, so no "
+            "opt-out was recorded. Treated as an opt-out, it stops the emails; "
+            "the texts go on.",
+            asks_channel="email",
+        )
+    if channel == "email" and names_texts and not names_email:
+        return ReplyClassification(
+            ReplyKind.MAYBE_OPT_OUT,
+            part,
+            f"The mail asks to stop the texts ('{part}') but came by email, so no "
+            "opt-out was recorded. Treated as an opt-out, it stops the texts; the "
+            "emails go on.",
+            asks_channel="sms",
+        )
+    return result
+
+
+def classify_reply_detailed(
+    text: str, *, join_keywords: Iterable[str] = (), channel: Channel = "sms"
+) -> ReplyClassification:
+    """Classify an inbound reply and say which words decided it.
 
     Args:
         text: the reply as received.
         join_keywords: the shop's own opt-in keywords (from printed JOIN signs),
             read as opt-ins when they are the whole reply, like JOIN.
+        channel: how the reply came: ``sms`` (a text) or ``email`` (a mail). A
+            request that names only the other channel is flagged (rule 6).
 
     Returns:
         The kind, the matched words (normalised) and a sentence for the owner.
@@ -832,6 +1174,7 @@ def classify_reply_detailed(
                 f"The reply has '{result.matched}' but also says '{opposite}'; no "
                 "opt-out was recorded. Read it and decide.",
             )
+        return _other_channel(result, normalised, channel)
     result = result or _mention(words, normalised)
     if result is not None:
         return result
@@ -840,15 +1183,20 @@ def classify_reply_detailed(
     )
 
 
-def classify_reply(text: str, *, join_keywords: Iterable[str] = ()) -> ReplyKind:
-    """Classify an inbound SMS reply.
+def classify_reply(
+    text: str, *, join_keywords: Iterable[str] = (), channel: Channel = "sms"
+) -> ReplyKind:
+    """Classify an inbound reply.
 
     Args:
         text: the reply as received.
         join_keywords: the shop's own opt-in keywords (see
             :func:`classify_reply_detailed`).
+        channel: how the reply came, ``sms`` or ``email``.
 
     Returns:
         OPT_OUT, OPT_IN, HELP, MAYBE_OPT_OUT (flag for the owner) or OTHER.
     """
-    return classify_reply_detailed(text, join_keywords=join_keywords).kind
+    return classify_reply_detailed(
+        text, join_keywords=join_keywords, channel=channel
+    ).kind

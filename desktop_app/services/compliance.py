@@ -26,6 +26,7 @@ import re
 import secrets
 import sqlite3
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -152,6 +153,13 @@ class Revocation:
         within_deadline: True when ``business_days`` is at most the deadline.
         recipient: without a contact (a stranger's STOP, a deleted contact), the
             number or address it was about, masked ("…98"); else None.
+        deleted_contact: without a contact, True when the row was a contact's
+            that has been deleted since; False when no contact had the number or
+            address then (a stranger's STOP).
+        now_contact_ids: without a contact, the contacts that have the number
+            or address now (added or given it since).
+        decided_review: the owner decided a flagged reply is an opt-out (a
+            ``manual`` row the Replies page or ``consent decide`` wrote).
     """
 
     contact_id: int | None
@@ -163,16 +171,36 @@ class Revocation:
     business_days: int
     within_deadline: bool
     recipient: str | None = None
+    deleted_contact: bool = False
+    now_contact_ids: tuple[int, ...] = ()
+    decided_review: bool = False
 
     @property
     def who(self) -> str:
-        """Return whom it is about, in words ("contact 4", "number …98")."""
+        """Return whom it is about, in words ("contact 4", "number …98 (...)")."""
         if self.contact_id is not None:
             return f"contact {self.contact_id}"
         if self.recipient:
             kind = "address" if self.channel == "email" else "number"
-            return f"{kind} {self.recipient} (no contact)"
+            return f"{kind} {self.recipient} ({self._then_and_now()})"
         return "a deleted contact"
+
+    @property
+    def how(self) -> str:
+        """Return how the request came, in words ("reply", "your decision...")."""
+        return (
+            "your decision on a flagged reply" if self.decided_review else self.source
+        )
+
+    def _then_and_now(self) -> str:
+        then = "deleted contact" if self.deleted_contact else "no contact"
+        if not self.now_contact_ids:
+            return then
+        if not self.deleted_contact:
+            then += " then"
+        ids = ", ".join(str(i) for i in self.now_contact_ids)
+        now = "contacts" if len(self.now_contact_ids) > 1 else "contact"
+        return f"{then}; now {now} {ids}"
 
     def to_json(self) -> dict[str, Any]:
         """Return the revocation as JSON."""
@@ -186,6 +214,9 @@ class Revocation:
             "business_days": self.business_days,
             "within_deadline": self.within_deadline,
             "recipient": self.recipient,
+            "deleted_contact": self.deleted_contact,
+            "now_contact_ids": list(self.now_contact_ids),
+            "decided_review": self.decided_review,
         }
 
 
@@ -227,7 +258,7 @@ class SlaReport:
         for r in self.revocations:
             effect = r.effective_at or "not yet"
             lines.append(
-                f"{r.who} {r.channel} ({r.source}): seen {r.seen_at}, "
+                f"{r.who} {r.channel} ({r.how}): seen {r.seen_at}, "
                 f"in effect {effect}, {r.business_days} business days"
                 + ("" if r.within_deadline else " - LATE")
             )
@@ -298,7 +329,9 @@ def _revocation_events(
                 seen = _event_seen(review)
         sender = data.get("from") if isinstance(data, dict) else None
         whom = _whom(row["contact_id"], channel, sender)
-        events[(whom, channel)].append({**row, "seen": seen, "sender": sender})
+        events[(whom, channel)].append(
+            {**row, "seen": seen, "sender": sender, "decided": review_id is not None}
+        )
     for pending in reviews(db):
         # Not decided yet: a possible revocation, seen and not in effect.
         whom = _whom(pending.contact_id, pending.channel, pending.sender)
@@ -307,12 +340,44 @@ def _revocation_events(
                 "kind": "review (awaiting your decision)",
                 "body": pending.text,
                 "sender": pending.sender,
+                "decided": False,
                 "seen": _parse_time(pending.received_at)
                 .astimezone(UTC)
                 .isoformat(timespec="seconds"),
             }
         )
     return events
+
+
+def _contacts_having(
+    db: sqlite_utils.Database, wanted: list[tuple[str, object]]
+) -> Callable[[str, object], tuple[int, ...]]:
+    """Look up who has the numbers and addresses of opt-outs without a contact now.
+
+    Args:
+        db: the database.
+        wanted: (channel, number or address) pairs; blanks are skipped.
+
+    Returns:
+        A function of (channel, number or address) giving the contacts that have
+        it now, as main or other phone or email, lowest id first (one query per
+        channel for all of them).
+    """
+    asked = {
+        channel: [str(value) for c, value in wanted if c == channel and value]
+        for channel in consent_store.CHANNELS
+    }
+    phones = contact_store.contacts_by_phone(db, asked["sms"])
+    emails = contact_store.contacts_by_email(db, asked["email"])
+
+    def having(channel: str, value: object) -> tuple[int, ...]:
+        if not isinstance(value, str) or not value.strip():
+            return ()
+        if channel == "email":
+            return tuple(emails.get(value.strip().casefold(), ()))
+        return tuple(phones.get(value.strip(), ()))
+
+    return having
 
 
 def opt_out_sla_report(
@@ -346,11 +411,23 @@ def opt_out_sla_report(
         return _parse_time(text).astimezone(zone).date()
 
     report = SlaReport(deadline_business_days=deadline)
-    rows = db.query(
-        "SELECT * FROM consent WHERE status = 'opted_out' AND source NOT IN ("
-        + ", ".join("?" for _ in _NOT_REVOCATIONS)
-        + ") ORDER BY id",
-        list(_NOT_REVOCATIONS),
+    rows = list(
+        db.query(
+            "SELECT * FROM consent WHERE status = 'opted_out' AND source NOT IN ("
+            + ", ".join("?" for _ in _NOT_REVOCATIONS)
+            + ") ORDER BY id",
+            list(_NOT_REVOCATIONS),
+        )
+    )
+    now_having = _contacts_having(
+        db,
+        [(r["channel"], r.get("recipient")) for r in rows if not r["contact_id"]]
+        + [
+            (channel, event.get("sender"))
+            for (whom, channel), left in events.items()
+            if not isinstance(whom, int)
+            for event in left
+        ],
     )
     for row in rows:
         whom = _whom(row["contact_id"], row["channel"], row.get("recipient"))
@@ -363,11 +440,28 @@ def opt_out_sla_report(
         days = consent_rules.business_days_between(
             local_day(seen), local_day(effective)
         )
-        recipient = None if row["contact_id"] else _masked(row.get("recipient"))
+        decided = row["source"] == consent_store.MANUAL and any(
+            e["decided"] for e in earlier
+        )
+        if row["contact_id"]:
+            report.revocations.append(
+                Revocation(
+                    row["contact_id"], row["channel"], row["source"],
+                    row["evidence"], seen, effective, days, days <= deadline,
+                    decided_review=decided,
+                )
+            )  # fmt: skip
+            continue
+        stranger = consent_store.written_without_contact(
+            row["channel"], row["source"], row["evidence"] or ""
+        )
         report.revocations.append(
             Revocation(
-                row["contact_id"], row["channel"], row["source"], row["evidence"],
-                seen, effective, days, days <= deadline, recipient,
+                None, row["channel"], row["source"], row["evidence"], seen,
+                effective, days, days <= deadline, _masked(row.get("recipient")),
+                deleted_contact=not stranger,
+                now_contact_ids=now_having(row["channel"], row.get("recipient")),
+                decided_review=decided,
             )
         )  # fmt: skip
 
@@ -385,10 +479,12 @@ def opt_out_sla_report(
         for event in left:
             days = consent_rules.business_days_between(local_day(event["seen"]), today)
             recipient = None if contact_id else _masked(event.get("sender"))
+            now_ids = () if contact_id else now_having(channel, event.get("sender"))
             report.revocations.append(
                 Revocation(
                     contact_id, channel, event["kind"], event["body"], event["seen"],
                     None, days, days <= deadline, recipient,
+                    now_contact_ids=now_ids, decided_review=event["decided"],
                 )
             )  # fmt: skip
     report.revocations.sort(key=lambda r: r.seen_at)
@@ -898,6 +994,8 @@ class Review:
         received_at: when it arrived (UTC ISO text).
         evidence: why Duet flagged it.
         decision: None until decided, then ``opt_out`` or ``not_opt_out``.
+        about_channel: the channel an opt-out decision applies to: ``channel``,
+            unless the reply asked to stop only the other one.
     """
 
     id: int
@@ -909,6 +1007,7 @@ class Review:
     received_at: str
     evidence: str
     decision: str | None
+    about_channel: str = "sms"
 
     def to_json(self) -> dict[str, Any]:
         """Return the review as JSON (snake_case keys)."""
@@ -922,6 +1021,7 @@ class Review:
             "received_at": self.received_at,
             "evidence": self.evidence,
             "decision": self.decision,
+            "about_channel": self.about_channel,
         }
 
 
@@ -943,49 +1043,62 @@ def reviews(
         db, kinds=("review",), undecided_only=not include_decided, limit=limit
     )
     ids = [event.id for event in events]
-    channels: dict[int, str] = {}
+    channels: dict[int, tuple[str, str]] = {}
     if ids:
         marks = ", ".join("?" * len(ids))
         rows = db.execute(
             "SELECT id, CASE WHEN json_valid(data) THEN json_extract(data,"
-            f" '$.channel') END FROM events WHERE id IN ({marks})",
+            " '$.channel') END, CASE WHEN json_valid(data) THEN json_extract(data,"
+            f" '$.asks_channel') END FROM events WHERE id IN ({marks})",
             ids,
         ).fetchall()
-        channels = {int(row[0]): str(row[1] or "sms") for row in rows}
+        for event_id, came_by, asks in rows:
+            arrival = "email" if came_by == "email" else "sms"
+            channels[int(event_id)] = (arrival, _about(asks, arrival))
     return [
         Review(
             event.id,
             event.contact_id,
             event.contact,
-            channels.get(event.id, "sms"),
+            channels.get(event.id, ("sms", "sms"))[0],
             event.sender,
             event.body,
             event.at,
             event.evidence,
             event.decision,
+            channels.get(event.id, ("sms", "sms"))[1],
         )
         for event in events
     ]
 
 
+def _about(asks: object, arrival: str) -> str:
+    """Return the channel a review's opt-out applies to (see ``asks_channel``)."""
+    return str(asks) if asks in ("sms", "email") else arrival
+
+
 def review_channel(db: sqlite_utils.Database, event_id: int) -> str | None:
-    """Return the channel of a flagged reply: ``sms`` or ``email``.
+    """Return the channel an opt-out decision on a flagged reply applies to.
+
+    That is the channel the reply came by (a text: ``sms``, a mail: ``email``),
+    unless the reply asked to stop only the other one ("stop the emails" by
+    text): then that one.
 
     Args:
         event_id: the ``review`` event.
 
     Returns:
-        ``email`` for a mail flagged by the mailbox poll, ``sms`` for a text
-        reply, or None when no review event has that id.
+        ``sms`` or ``email``, or None when no review event has that id.
     """
     row = db.execute(
-        "SELECT CASE WHEN json_valid(data) THEN json_extract(data, '$.channel') END"
+        "SELECT CASE WHEN json_valid(data) THEN json_extract(data, '$.channel') END,"
+        " CASE WHEN json_valid(data) THEN json_extract(data, '$.asks_channel') END"
         " FROM events WHERE id = ? AND kind = 'review'",
         [event_id],
     ).fetchone()
     if row is None:
         return None
-    return "email" if row[0] == "email" else "sms"
+    return _about(row[1], "email" if row[0] == "email" else "sms")
 
 
 def awaiting_review(db: sqlite_utils.Database) -> dict[str, set[int]]:
@@ -997,5 +1110,5 @@ def awaiting_review(db: sqlite_utils.Database) -> dict[str, set[int]]:
     waiting: dict[str, set[int]] = {"sms": set(), "email": set()}
     for review in reviews(db):
         if review.contact_id is not None:
-            waiting.setdefault(review.channel, set()).add(review.contact_id)
+            waiting.setdefault(review.about_channel, set()).add(review.contact_id)
     return waiting

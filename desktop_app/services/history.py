@@ -613,8 +613,9 @@ def decide_review(
     """Record the owner's decision on a reply flagged for review.
 
     "Treat as opt-out" records an opt-out of the channel the reply came by (an SMS
-    reply: SMS; a mail: email) in the consent ledger, with the reply and the
-    owner's note as evidence, and an ``opt_out`` event tied to the same message,
+    reply: SMS; a mail: email; a reply asking to stop only the other channel, such
+    as "stop the emails" by text: that one) in the consent ledger, with the reply
+    and the owner's note as evidence, and an ``opt_out`` event tied to the same message,
     so reports count it; "Not an opt-out" changes nothing but the record that it
     was decided.
 
@@ -651,7 +652,12 @@ def decide_review(
             f"Reply {event_id} was already decided as {what}. To change the "
             "customer's consent, use the contact's page (or: consent set)."
         )
-    channel = "email" if _event_data(data).get("channel") == "email" else "sms"
+    extra = _event_data(data)
+    arrival = "email" if extra.get("channel") == "email" else "sms"
+    # A reply asking to stop only the other channel ("stop the emails" by text)
+    # opts out of that one.
+    asks = extra.get("asks_channel")
+    channel = asks if asks in ("sms", "email") else arrival
     if opt_out and contact_id is None:
         raise ValidationError(
             "This reply came from a number no contact has, so there is nobody to "
@@ -660,7 +666,9 @@ def decide_review(
     decision = TREAT_AS_OPT_OUT if opt_out else NOT_AN_OPT_OUT
 
     if opt_out:
-        evidence = f"reply {json.dumps(body or '', ensure_ascii=False)} read as STOP"
+        kind = "email" if arrival == "email" else "SMS"
+        quoted = json.dumps(body or "", ensure_ascii=False)
+        evidence = f"owner decided the {kind} reply {quoted} is an opt-out"
         consent_store.set_consent_manually(
             db, contact_id, channel, "opted_out", f"{evidence}. {note}".strip()
         )

@@ -37,11 +37,13 @@ signature, or the shop's own unsubscribe footer.
 
 Only mails Duet handled are marked ``\\Seen``; the owner's other mail is read with
 ``BODY.PEEK[]`` and left unread. A mail handled before (same Message-ID) is not
-recorded twice.
+recorded twice. So the next poll reads the mails left unread again; it remembers
+which it read (:data:`READ_MAILS_KEY`) and reports only the others as new.
 """
 
 import email
 import email.policy
+import hashlib
 import html
 import imaplib
 import json
@@ -65,9 +67,11 @@ from desktop_app.core.optout import (
     classify_reply_detailed,
     says_the_opposite,
 )
+from desktop_app.core.words import counted
 from desktop_app.errors import ProviderAuthError, ProviderUnavailable, StorageError
 from desktop_app.services.compliance import unsubscribe_secret
 from desktop_app.storage import consent as consent_store
+from desktop_app.storage import messages as message_store
 from desktop_app.storage import settings as settings_store
 from desktop_app.storage.database import utc_now
 
@@ -77,6 +81,11 @@ Security = Literal["ssl", "starttls", "none"]
 
 MAX_MESSAGES: Final = 500
 """At most this many unseen mails are read per poll (newest first)."""
+
+READ_MAILS_KEY: Final = "_imap.read_mails"
+"""Internal key: the mails earlier polls read (short digests, newest last)."""
+MAX_READ_MAILS: Final = 5000
+"""At most this many read mails are remembered."""
 
 MAX_REPLY_LINES: Final = 20
 """At most this many of a reply's own lines are judged."""
@@ -118,6 +127,8 @@ class ImapReport:
 
     Attributes:
         checked: unseen mails read.
+        read_before: of those, mails an earlier poll read too and left unread
+            (the owner's other mail, mails to review): not new.
         unsubscribed: contacts whose email consent became opted out.
         already_unsubscribed: unsubscribe mails handled before, or from contacts
             already opted out.
@@ -128,6 +139,7 @@ class ImapReport:
     """
 
     checked: int = 0
+    read_before: int = 0
     unsubscribed: list[int] = field(default_factory=list)
     already_unsubscribed: int = 0
     bounced: list[int] = field(default_factory=list)
@@ -139,6 +151,7 @@ class ImapReport:
         """Return the report as JSON."""
         return {
             "checked": self.checked,
+            "read_before": self.read_before,
             "unsubscribed": self.unsubscribed,
             "already_unsubscribed": self.already_unsubscribed,
             "bounced": self.bounced,
@@ -149,8 +162,11 @@ class ImapReport:
 
     def summary_text(self) -> str:
         """Return the report in one plain line."""
+        text = counted(self.checked - self.read_before, "new mail")
+        if self.read_before:
+            text += f" ({self.read_before} seen by an earlier check)"
         return (
-            f"{self.checked} new mails: {len(self.unsubscribed)} unsubscribed, "
+            f"{text}: {len(self.unsubscribed)} unsubscribed, "
             f"{len(self.bounced)} bounced, {len(self.review)} to review, "
             f"{self.unmatched} not matched to a contact."
         )
@@ -237,9 +253,10 @@ def poll_mailbox(
             logger.debug("logout from %s failed; the connection is closed anyway", host)
 
     logger.info(
-        "mailbox polled: %d mails, %d unsubscribed, %d bounced, %d to review, "
+        "mailbox polled: %d mails (%d read before), %d unsubscribed, %d bounced, %d to review, "
         "%d unmatched",
         report.checked,
+        report.read_before,
         len(report.unsubscribed),
         len(report.bounced),
         len(report.review),
@@ -257,6 +274,8 @@ def _poll_inbox(
         raise imaplib.IMAP4.error("SEARCH UNSEEN refused")
     numbers = (data[0] or b"").split()[-MAX_MESSAGES:]
     secret = unsubscribe_secret(db)
+    read = _read_mails(db)
+    known = set(read)
 
     for number in numbers:
         status, parts = client.fetch(number.decode(), "(BODY.PEEK[])")
@@ -265,8 +284,31 @@ def _poll_inbox(
             continue
         report.checked += 1
         message = email.message_from_bytes(raw, policy=email.policy.default)
+        digest = _mail_digest(message, raw)
+        if digest in known:
+            report.read_before += 1
+        else:
+            known.add(digest)
+            read.append(digest)
         if handle_mail(db, message, secret, report):
             client.store(number.decode(), "+FLAGS", "(\\Seen)")
+    message_store.set_internal(db, READ_MAILS_KEY, json.dumps(read[-MAX_READ_MAILS:]))
+
+
+def _read_mails(db: sqlite_utils.Database) -> list[str]:
+    """Return the digests of the mails earlier polls read, oldest first."""
+    try:
+        stored = json.loads(message_store.get_internal(db, READ_MAILS_KEY) or "[]")
+    except ValueError:
+        return []
+    return [str(item) for item in stored] if isinstance(stored, list) else []
+
+
+def _mail_digest(message: Message, raw: bytes) -> str:
+    """Return what tells one mail from another: its Message-ID, else its bytes."""
+    message_id = _header(message, "Message-ID")
+    source = message_id.encode() if message_id else raw
+    return hashlib.sha256(source).hexdigest()[:16]
 
 
 def handle_mail(
@@ -470,8 +512,8 @@ def _read_mail(db: sqlite_utils.Database, message: Message, secret: str) -> Mail
     by_token = consent_rules.parse_unsubscribe_token(where, secret) is not None
     judged = judged_subject(db, subject)
     own_text = reply_own_text(_body_text(message))
-    subject_verdict = classify_reply_detailed(judged)
-    text_verdict = classify_reply_detailed(own_text)
+    subject_verdict = classify_reply_detailed(judged, channel="email")
+    text_verdict = classify_reply_detailed(own_text, channel="email")
     verdicts = (subject_verdict, text_verdict)
     opt_out = any(v.kind is ReplyKind.OPT_OUT for v in verdicts)
     unclear = next((v for v in verdicts if v.kind is ReplyKind.MAYBE_OPT_OUT), None)
@@ -568,9 +610,8 @@ def _record_stranger(
         logger.debug("unsubscribe mail names no known contact")
         return
 
-    evidence = _unsubscribe_evidence(
-        message, reading, sender, "no contact has this address"
-    )
+    # record_without_contact ends it with "(no contact had this address)".
+    evidence = _unsubscribe_evidence(message, reading, sender, "")
     with db.conn:
         _add_unsubscribe_event(db, message, reading, None, sender)
         consent_store.record_without_contact(
@@ -582,13 +623,19 @@ def _record_stranger(
 def _unsubscribe_evidence(
     message: Message, reading: MailReading, sender: str, found: str
 ) -> str:
-    """Return the ledger evidence of an unsubscribe mail (``found``: whose it is)."""
+    """Return the ledger evidence of an unsubscribe mail.
+
+    Args:
+        found: how its contact was found ("" for an address no contact has).
+    """
     subject = _header(message, "Subject")
     evidence = (
         f"unsubscribe mail from {sender or 'unknown sender'} received "
         f"{_received_at(message)}, subject '{subject[:120]}', Message-ID "
-        f"{_header(message, 'Message-ID') or 'none'}; {found}"
+        f"{_header(message, 'Message-ID') or 'none'}"
     )
+    if found:
+        evidence += f"; {found}"
     if not reading.by_token:
         verdict = (
             reading.subject_verdict
@@ -670,6 +717,7 @@ def _handle_review(
                         "kind": verdict.kind.value,
                         "matched": verdict.matched,
                         "explanation": verdict.explanation,
+                        "asks_channel": verdict.asks_channel,
                         "source": "email",
                     },
                     ensure_ascii=False,

@@ -562,6 +562,11 @@ def _consent_rows(
             continue
         if stored == status:
             continue
+        if status == "opted_in" and not to:
+            # Consent must be about a number or address: a phone added later is
+            # never texted on a "yes" given while the contact had none.
+            report.warnings.append(_no_address_warning(row, channel, value))
+            continue
         if stored == "opted_out":
             if status == "opted_in":
                 report.warnings.append(
@@ -582,6 +587,19 @@ def _consent_rows(
             (contact_id, channel, status, "import", evidence, import_id, now, to)
         )
     return rows
+
+
+def _no_address_warning(row: int, channel: str, value: ConsentValue) -> dict[str, Any]:
+    what = "phone number" if channel == "sms" else "email address"
+    return {
+        "row": row,
+        "field": value.column,
+        "message": (
+            f"{value.column}={value.value} ignored: the row has no usable {what}, "
+            f"so there is nothing to record {consent_store.CHANNEL_NAMES[channel]} "
+            "consent for."
+        ),
+    }
 
 
 def _withdrawal_warning(row: int, channel: str, value: ConsentValue) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import sqlite_utils
 
 from desktop_app.services import history
 from desktop_app.storage import consent as consent_store
+from desktop_app.storage import contacts as contact_store
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +174,15 @@ def list_reply_rows(
     events = _read_events(db)
     groups = _group(events)
     kept = consent_store.deleted_opt_outs(db)
-    rows = [_row_of(db, group, kept) for group in groups]
+    # Who has the numbers of replies stored without a contact, in one query: a
+    # contact may have been given the number since, as its main phone or another.
+    unmatched = (
+        _sender(e.data)
+        for e in events
+        if e.contact_id is None and e.data.get("channel") != "email"
+    )
+    owners = contact_store.contacts_by_phone(db, unmatched)
+    rows = [_row_of(db, group, kept, owners) for group in groups]
     rows.sort(key=lambda row: (_moment(row.at), max(row.event_ids)), reverse=True)
     if show == "decide":
         rows = [row for row in rows if row.needs_decision]
@@ -270,6 +279,7 @@ def _row_of(
     db: sqlite_utils.Database,
     group: list[_Event],
     kept: dict[str, dict[str, consent_store.DeletedOptOut]],
+    owners: dict[str, list[int]],
 ) -> ReplyRow:
     """Merge one message's events into its row.
 
@@ -277,6 +287,8 @@ def _row_of(
         group: the message's events, oldest first.
         kept: the opt-outs in force without a contact
             (``consent.deleted_opt_outs``), for opt-outs from unknown senders.
+        owners: number -> the contacts having it now, for the senders of
+            replies stored without a contact (``contacts.contacts_by_phone``).
     """
     kinds = {event.kind for event in group}
     main_kind = next(kind for kind in _MAIN_ORDER if kind in kinds)
@@ -288,7 +300,7 @@ def _row_of(
     channel = "email" if main.data.get("channel") == "email" else "sms"
     from_stranger = contact_id is None
     if contact_id is None and sender:
-        contact_id = _contact_with_address(db, channel, sender)
+        contact_id = _contact_with_address(db, channel, sender, owners)
     decided = {
         e.data.get("review_event_id"): str(e.data.get("decision") or "")
         for e in group
@@ -394,18 +406,25 @@ def _outcome(
 
 
 def _contact_with_address(
-    db: sqlite_utils.Database, channel: str, sender: str
+    db: sqlite_utils.Database,
+    channel: str,
+    sender: str,
+    owners: dict[str, list[int]],
 ) -> int | None:
-    """Return the first contact whose phone (sms) or email (email) is ``sender``."""
-    if channel == "email":
-        key = consent_store.recipient_key("email", sender)
-        row = db.execute(
-            "SELECT id FROM contacts WHERE email_key = ? ORDER BY id LIMIT 1", [key]
-        ).fetchone()
-    else:
-        row = db.execute(
-            "SELECT id FROM contacts WHERE phone = ? ORDER BY id LIMIT 1", [sender]
-        ).fetchone()
+    """Return the first contact having ``sender``: any of its phones, or its email.
+
+    Args:
+        channel: ``sms`` or ``email``.
+        sender: the number or address the message came from.
+        owners: number -> the contacts having it (``contacts.contacts_by_phone``).
+    """
+    if channel != "email":
+        found = owners.get(sender.strip())
+        return found[0] if found else None
+    key = consent_store.recipient_key("email", sender)
+    row = db.execute(
+        "SELECT id FROM contacts WHERE email_key = ? ORDER BY id LIMIT 1", [key]
+    ).fetchone()
     return None if row is None else int(row[0])
 
 

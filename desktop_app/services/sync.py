@@ -8,7 +8,9 @@ A desktop app has no public address for Twilio's webhooks, so Duet asks instead.
    ``undelivered`` marks it failed with Twilio's error code. Twilio's other states
    (queued, sending, sent...) leave it as it is, to be asked again next time.
 2. **Replies.** The messages customers sent to the shop's number since the last sync
-   (with a small overlap) are stored once each, by Twilio SID, as ``reply`` events,
+   (with a small overlap) are stored once each, by Twilio SID, as ``reply`` events
+   of every contact having the sender's number, as main phone or as another of
+   theirs (one lookup for all the new replies, ``contacts.contacts_by_phone``),
    and read with :mod:`desktop_app.core.optout`: an opt-out records an SMS opt-out with
    the reply as evidence, START/UNSTOP records an opt-in, HELP is shown to the owner,
    and a sentence that may mean "stop" is flagged for review, never acted on. A
@@ -37,6 +39,7 @@ from desktop_app.core.phones import parse_phone
 from desktop_app.core.words import counted
 from desktop_app.errors import ProviderError, ValidationError
 from desktop_app.storage import consent as consent_store
+from desktop_app.storage import contacts as contact_store
 from desktop_app.storage import messages, settings
 from desktop_app.storage.database import utc_now
 
@@ -228,6 +231,7 @@ def _sync_replies(
 
     received = provider.list_received(since)
     join_words = compliance.join_keywords(db)
+    new_replies = []
     for record in reversed(received):  # oldest first
         if not record.sid or messages.reply_recorded(db, record.sid):
             continue
@@ -237,7 +241,13 @@ def _sync_replies(
                 "reply %s skipped: its sender is not a phone number", record.sid
             )
             continue
-        _store_reply(db, record, report, join_words)
+        new_replies.append(record)
+    # Every contact having a sender's number, main or other, in one query.
+    owners = contact_store.contacts_by_phone(
+        db, (_e164_or_raw(db, record.from_) for record in new_replies)
+    )
+    for record in new_replies:
+        _store_reply(db, record, report, join_words, owners)
     messages.set_internal(db, LAST_INBOUND_KEY, _iso(now))
 
 
@@ -246,9 +256,17 @@ def _store_reply(
     record: RecordedMessage,
     report: SyncReport,
     join_words: list[str],
+    owners: dict[str, list[int]],
 ) -> None:
+    """Store one reply and what it causes, for every contact having its number.
+
+    Args:
+        owners: E.164 number -> the contacts having it (main phone or another
+            of theirs); a JOIN's new contact is added for later replies.
+    """
     verdict = classify_reply_detailed(record.body or "", join_keywords=join_words)
-    contact_ids = messages.contacts_with_phone(db, record.from_)
+    sender = _e164_or_raw(db, record.from_)
+    contact_ids = list(owners.get(sender, []))
     received_at = _iso(record.created) if record.created else utc_now()
     data = {
         "sid": record.sid,
@@ -258,6 +276,7 @@ def _store_reply(
         "kind": verdict.kind.value,
         "matched": verdict.matched,
         "explanation": verdict.explanation,
+        "asks_channel": verdict.asks_channel,
     }
     evidence = (
         f"SMS reply {record.sid} received {received_at}: "
@@ -286,17 +305,18 @@ def _store_reply(
                 status = (
                     "opted_out" if verdict.kind is ReplyKind.OPT_OUT else "opted_in"
                 )
-                _record_consent(db, contact_id, status, evidence)
+                _record_consent(db, contact_id, status, evidence, sender)
             elif contact_id is None and verdict.kind is ReplyKind.OPT_OUT:
                 # No contact has the number: the opt-out is kept for the number, so
-                # a contact created with it later starts opted out.
+                # a contact created with it later starts opted out (the evidence
+                # ends "(no contact had this number)").
                 consent_store.record_without_contact(
                     db,
                     "sms",
-                    _e164_or_raw(db, record.from_),
+                    sender,
                     "opted_out",
                     source="reply",
-                    evidence=f"{evidence} (no contact had this number)",
+                    evidence=evidence,
                 )
             messages.add_event(
                 db,
@@ -323,6 +343,7 @@ def _store_reply(
             joined = None
         if joined is not None:
             contact_ids = [joined.contact_id]
+            owners[sender] = list(contact_ids)
 
     report.replies += 1
     report.unmatched += not contact_ids
@@ -341,12 +362,20 @@ def _e164_or_raw(db: sqlite_utils.Database, number: str) -> str:
 
 
 def _record_consent(
-    db: sqlite_utils.Database, contact_id: int, status: str, evidence: str
+    db: sqlite_utils.Database,
+    contact_id: int,
+    status: str,
+    evidence: str,
+    sender: str,
 ) -> None:
-    # Inside the caller's transaction: consent.record_consent would commit on its
-    # own through sqlite-utils, so the row is written here with the same columns.
-    db.conn.execute(
-        "INSERT INTO consent (contact_id, channel, status, source, evidence,"
-        " created_at) VALUES (?, 'sms', ?, 'reply', ?, ?)",
-        [contact_id, status, evidence, utc_now()],
+    """Write a reply's consent row for one contact (caller's transaction).
+
+    The row's recipient is the number the reply came from, which may be one of
+    the contact's other numbers: the ledger shows which number asked, and the
+    opt-out stays with that number if the contact is deleted.
+    """
+    # consent.record_consent would commit on its own through sqlite-utils, so the
+    # row is written here with the same columns.
+    consent_store.insert_rows(
+        db, [(contact_id, "sms", status, "reply", evidence, None, utc_now(), sender)]
     )

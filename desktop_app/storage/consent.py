@@ -15,6 +15,7 @@ contact from the start (:func:`record_without_contact`).
 
 import json
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,25 @@ STATUSES = ("opted_in", "opted_out", "unknown")
 MANUAL: Final = "manual"
 SUPPRESSION: Final = "suppression"
 CHANNEL_NAMES: Final = {"sms": "SMS", "email": "email"}
+
+# The end of the evidence of a row written without a contact (a stranger's
+# opt-out), per channel; :func:`record_without_contact` makes sure it is there.
+NO_CONTACT_HAD: Final = {
+    "sms": "(no contact had this number)",
+    "email": "(no contact had this address)",
+}
+# How the mailbox poll marked a stranger's unsubscribe before NO_CONTACT_HAD:
+# "..., Message-ID <id>; no contact has this address" (a contact's says "; contact
+# found by ...").
+_OLD_MAIL_STRANGER: Final = re.compile(
+    r"Message-ID \S+; (no contact has this address|contact found by)"
+)
+# What the consent export says in place of a name for a row without a contact.
+DELETED_CONTACT: Final = "(deleted contact)"
+NEVER_A_CONTACT: Final = {
+    "sms": "(no contact: a number no contact had)",
+    "email": "(no contact: an address no contact had)",
+}
 
 LEDGER_COLUMNS: Final = (
     "id",
@@ -162,7 +182,10 @@ def set_consent_manually(
 ) -> int | None:
     """Record a consent change the owner makes by hand, with their note.
 
-    Nothing is recorded when the status would not change. An opt-in needs a note
+    Nothing is recorded when the status would not change. An opt-in needs a
+    number (SMS) or an address (email) to be about: a contact without one cannot
+    be opted in, so a number added later is never texted on consent given before
+    it existed. Opting out is always allowed. An opt-in needs a note
     saying what the evidence is, e.g. "signed the form at the counter on 3 May",
     and so does any move away from ``opted_out``: an opt-out is never undone
     silently. Opting out never needs a note. The evidence keeps the old status.
@@ -178,7 +201,8 @@ def set_consent_manually(
         The new ledger row's id, or None when the status is already ``status``.
 
     Raises:
-        ValidationError: unknown contact, channel or status.
+        ValidationError: unknown contact, channel or status; an opt-in for a
+            contact without a phone (SMS) or an email (email).
         NoteNeeded: a missing note.
     """
     if channel not in CHANNELS:
@@ -192,6 +216,8 @@ def set_consent_manually(
 
     note = " ".join(note.split())
     before = current_consent(db, contact_id, channel)
+    if status == "opted_in" and not recipient_of(db, contact_id, channel):
+        raise ValidationError(missing_address_message(contact_id, channel))
     if before == status:
         logger.info(
             "consent of contact %d on %s already %s; nothing recorded",
@@ -223,18 +249,61 @@ def set_consent_manually(
     return row_id
 
 
+def missing_address_message(contact_id: int, channel: str) -> str:
+    """Return why a contact cannot be opted in to a channel it has no address for.
+
+    Args:
+        contact_id: the contact.
+        channel: ``sms`` or ``email``.
+    """
+    if channel == "sms":
+        return (
+            f"Contact {contact_id} has no phone number; add one before recording "
+            "SMS consent."
+        )
+    return (
+        f"Contact {contact_id} has no email address; add one before recording "
+        "email consent."
+    )
+
+
+def written_without_contact(channel: str, source: str, evidence: str) -> bool:
+    """Return True for a row written without a contact (a stranger's opt-out).
+
+    A row without a contact is either such a row or one whose contact was
+    deleted since. The evidence tells them apart: :func:`record_without_contact`
+    ends it with :data:`NO_CONTACT_HAD`, and the mailbox poll's older rows say
+    "no contact has this address" after the mail's Message-ID.
+
+    Args:
+        channel: the row's channel.
+        source: the row's source.
+        evidence: the row's evidence.
+    """
+    marker = NO_CONTACT_HAD.get(channel)
+    if marker and evidence.endswith(marker):
+        return True
+    if channel == "email" and source == "email":
+        found = _OLD_MAIL_STRANGER.findall(evidence)
+        return bool(found) and found[-1] == "no contact has this address"
+    return False
+
+
 def ledger_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Return every ledger row with the contact's name, phone and email, oldest first.
 
-    A row of a deleted contact has no contact id and name ("(deleted contact)");
-    ``recipient`` is the number or address the row was about, also for them.
+    A row without a contact has no contact id; its name says why: a row written
+    for a number or address no contact had ("(no contact: a number no contact
+    had)", see :func:`written_without_contact`), else the row of a contact
+    deleted since ("(deleted contact)"). ``recipient`` is the number or address
+    the row was about, also for them.
 
     Returns:
         Dicts keyed by :data:`LEDGER_COLUMNS`.
     """
     sql = (
         "SELECT consent.id, consent.contact_id,"
-        " CASE WHEN contacts.id IS NULL THEN '(deleted contact)' ELSE"
+        " CASE WHEN contacts.id IS NULL THEN NULL ELSE"
         " coalesce(nullif(contacts.full_name, ''),"
         "  trim(coalesce(contacts.first_name, '') || ' ' ||"
         "  coalesce(contacts.last_name, ''))) END AS contact_name,"
@@ -244,7 +313,16 @@ def ledger_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
         " FROM consent LEFT JOIN contacts ON contacts.id = consent.contact_id"
         " ORDER BY consent.id"
     )
-    return list(db.query(sql))
+    rows = list(db.query(sql))
+    for row in rows:
+        if row["contact_name"] is not None:
+            continue
+        channel = str(row["channel"])
+        stranger = written_without_contact(
+            channel, str(row["source"]), str(row["evidence"] or "")
+        )
+        row["contact_name"] = NEVER_A_CONTACT[channel] if stranger else DELETED_CONTACT
+    return rows
 
 
 def export_ledger_csv(db: sqlite_utils.Database, path: Path) -> int:
@@ -348,13 +426,18 @@ def record_without_contact(
         recipient: the E.164 phone (sms) or the email (email).
         status: ``opted_in``, ``opted_out`` or ``unknown``.
         source: where it came from, e.g. ``reply`` or ``email``.
-        evidence: proof as text, e.g. the reply quoted.
+        evidence: proof as text, e.g. the reply quoted; it is made to end with
+            :data:`NO_CONTACT_HAD` ("(no contact had this number)"), which tells
+            the row from a deleted contact's later.
 
     Raises:
         ValueError: a bad channel or status, or an empty recipient.
     """
     if channel not in CHANNELS or status not in STATUSES or not recipient.strip():
         raise ValueError(f"bad consent {channel!r}/{status!r} without a recipient")
+    marker = NO_CONTACT_HAD[channel]
+    if not evidence.endswith(marker):
+        evidence = f"{evidence} {marker}".strip()
     insert_rows(
         db,
         [(None, channel, status, source, evidence, None, utc_now(), recipient.strip())],

@@ -33,6 +33,8 @@ JSON_COLUMNS = ("phones", "emails", "tags", "custom", "warnings")
 # Between the fields of search_text: no typed search contains it.
 _SEPARATOR = "\x1f"
 _NOT_DIGIT = re.compile(r"\D")
+# Up to this many numbers, contacts_by_phone narrows on search_text first.
+_FEW_NUMBERS = 5
 
 
 @dataclass
@@ -310,6 +312,84 @@ def get_contact(db: sqlite_utils.Database, contact_id: int) -> Contact:
     if not rows:
         raise ValidationError(f"There is no contact number {contact_id}.")
     return contact_from_row(rows[0])
+
+
+def contacts_by_phone(
+    db: sqlite_utils.Database, numbers: Iterable[str]
+) -> dict[str, list[int]]:
+    """Return the contacts that have each number, as main phone or as another one.
+
+    One query answers for every number (a sync passes the senders of all its new
+    replies): the main phones through their index, the other numbers through the
+    ``phones`` lists. For a few numbers only the contacts whose ``search_text``
+    holds the digits (or is stale) have their list read; for more, one pass reads
+    every list, which costs the same whatever the count of numbers.
+
+    Args:
+        numbers: E.164 numbers; blanks are skipped.
+
+    Returns:
+        number -> the ids of the contacts having it, lowest first; a number no
+        contact has is left out.
+    """
+    wanted = sorted({number.strip() for number in numbers if number and number.strip()})
+    if not wanted:
+        return {}
+    candidates = "contacts.phones != '[]'"
+    params: list[Any] = [json.dumps(wanted)]
+    digits = [_NOT_DIGIT.sub("", number) for number in wanted]
+    if len(wanted) <= _FEW_NUMBERS and all(digits) and has_search_column(db):
+        found_in = " OR ".join("instr(search_text, ?) > 0" for _ in digits)
+        candidates += (
+            " AND contacts.id IN (SELECT id FROM contacts"
+            f" WHERE {found_in} OR search_text IS NULL)"
+        )
+        params += digits
+    cursor = db.execute(
+        "WITH wanted(number) AS (SELECT value FROM json_each(?))"
+        " SELECT contacts.id, json_extract(entry.value, '$.e164')"
+        f" FROM contacts, json_each(contacts.phones) AS entry WHERE {candidates}"
+        " AND json_extract(entry.value, '$.e164') IN (SELECT number FROM wanted)"
+        " UNION"
+        " SELECT id, phone FROM contacts WHERE phone IN (SELECT number FROM wanted)",
+        params,
+    )
+    found: dict[str, set[int]] = {}
+    for contact_id, number in cursor:
+        found.setdefault(str(number), set()).add(int(contact_id))
+    return {number: sorted(ids) for number, ids in found.items()}
+
+
+def contacts_by_email(
+    db: sqlite_utils.Database, addresses: Iterable[str]
+) -> dict[str, list[int]]:
+    """Return the contacts that have each address, as main email or another one.
+
+    Args:
+        addresses: email addresses, compared case-insensitively; blanks skipped.
+
+    Returns:
+        address key (trimmed, case-folded) -> the ids of the contacts having it,
+        lowest first; an address no contact has is left out.
+    """
+    wanted = sorted({a.strip().casefold() for a in addresses if a and a.strip()})
+    if not wanted:
+        return {}
+    cursor = db.execute(
+        "WITH wanted(address) AS (SELECT value FROM json_each(?))"
+        " SELECT id, email_key FROM contacts"
+        " WHERE email_key IN (SELECT address FROM wanted)"
+        " UNION"
+        " SELECT contacts.id, lower(trim(entry.value))"
+        " FROM contacts, json_each(contacts.emails) AS entry"
+        " WHERE contacts.emails != '[]'"
+        " AND lower(trim(entry.value)) IN (SELECT address FROM wanted)",
+        [json.dumps(wanted)],
+    )
+    found: dict[str, set[int]] = {}
+    for contact_id, address in cursor:
+        found.setdefault(str(address), set()).add(int(contact_id))
+    return {address: sorted(ids) for address, ids in found.items()}
 
 
 def all_tags(db: sqlite_utils.Database) -> list[str]:

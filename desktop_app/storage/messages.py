@@ -765,14 +765,6 @@ def latest_sms_to(db: sqlite_utils.Database, contact_id: int) -> int | None:
     return None if row is None else int(row[0])
 
 
-def contacts_with_phone(db: sqlite_utils.Database, phone: str) -> list[int]:
-    """Return the ids of the contacts whose main phone is ``phone`` (E.164)."""
-    rows = db.execute(
-        "SELECT id FROM contacts WHERE phone = ? ORDER BY id", [phone]
-    ).fetchall()
-    return [int(row[0]) for row in rows]
-
-
 def sms_awaiting_delivery(
     db: sqlite_utils.Database, provider: str, since: str
 ) -> list[MessageRow]:

@@ -148,6 +148,12 @@ def test_flagged_reply_says_nothing_was_recorded() -> None:
     assert "'stop'" in result.explanation
 
 
+def test_classify_reply_takes_the_channel() -> None:
+    assert classify_reply("no more emails please") is MAYBE
+    assert classify_reply("no more emails please", channel="email") is OUT
+    assert classify_reply("no more texts please", channel="email") is MAYBE
+
+
 def test_cancel_in_a_sentence_explains_the_whole_reply_rule() -> None:
     result = classify_reply_detailed("cancel my order #1042")
 

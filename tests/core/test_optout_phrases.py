@@ -47,7 +47,8 @@ REQUESTS = [
     ("enough with the texts", REVIEW), ("Yes", OTHER), ("I said yes", OTHER),
 ]  # fmt: skip
 FOR_THE_OWNER = [
-    ("i want out", REVIEW), ("go away", REVIEW), ("Too many texts", REVIEW),
+    ("i want out", REVIEW), ("I go away next week", REVIEW),
+    ("Too many texts", REVIEW),
     ("don't stop the sale!", REVIEW), ("Cancel my order", REVIEW),
     ("cancel my order #1042 please", REVIEW), ("Please don't stop texting me", REVIEW),
     ("I don't revoke my consent", REVIEW), ("dont text after 9pm", REVIEW),
@@ -113,9 +114,99 @@ OTHER_LANGUAGES = [
     ("CANCELAR", OUT), ("no más mensajes", OUT), ("ARRÊT", OUT), ("Arrêt SVP", OUT),
     ("désabonner", OUT), ("El precio es muy alto", OTHER), ("La talla baja?", OTHER),
 ]  # fmt: skip
+# "Wrong number" is an opt-out only when it is said of the recipient; about an order
+# it is nothing, and said otherwise it is for the owner.
+WRONG_NUMBER = [
+    ("Wrong number", OUT), ("wrong number!", OUT), ("You have the wrong number", OUT),
+    ("wrong number, who is this?", OUT), ("this is the wrong number for Ann", OUT),
+    ("Sorry wrong number", OUT), ("I think you've got the wrong number", OUT),
+    ("that's not my number anymore", OUT), ("Wrong person", OUT),
+    ("You have the wrong person", OUT), ("Quit, wrong number", OUT),
+    ("You sent the wrong number of items", OTHER),
+    ("Wrong number on the receipt", OTHER),
+    ("you sent it to the wrong person", REVIEW),
+    ("the number on the receipt is not my number", REVIEW),
+    ("Cancel, you sent the wrong number of items", REVIEW),
+]  # fmt: skip
+# Taken off the list or the messages: an opt-out; off something else: for the owner.
+TAKEN_OFF = [
+    ("Take me off the list please", OUT), ("take me off your mailing list", OUT),
+    ("remove me from your texts", OUT), ("Remove me, I'm not interested", OUT),
+    ("remove me i never signed up", OUT), ("delete my number from your phone", OUT),
+    ("Remove me from the waitlist", REVIEW), ("take me off the waitlist", REVIEW),
+    ("take me off the wait list", REVIEW), ("Remove me from the order", REVIEW),
+    ("remove my name from the reservation", REVIEW),
+    ("I want to be taken off the waitlist", REVIEW),
+    ("how do i unsubscribe from the waitlist", REVIEW),
+]  # fmt: skip
+# Telling the shop to go away, as a clause of its own, is a request to stop.
+DISMISSALS = [
+    ("fuck off", OUT), ("f off", OUT), ("F*** off", OUT), ("piss off", OUT),
+    ("go away", OUT), ("get lost", OUT), ("bugger off", OUT),
+    ("fuck off with these texts", OUT), ("Fuck off and stop texting me", OUT),
+    ("go away, I never signed up", OUT), ("fuck you", REVIEW),
+    ("don't go away", REVIEW), ("fuck yes I'll come to the sale", OTHER),
+    ("fuck me that's a good deal", OTHER),
+]  # fmt: skip
 TABLE = KEYWORDS_ALONE + SPELLED_OUT + STRETCHED_AND_SHORT + REQUESTS
 TABLE += FOR_THE_OWNER + EVERYDAY + GARBLED + COMPLAINTS + THE_OPPOSITE
-TABLE += MORE_REQUESTS + OTHER_LANGUAGES
+TABLE += MORE_REQUESTS + OTHER_LANGUAGES + WRONG_NUMBER + TAKEN_OFF + DISMISSALS
+
+# A reply by text that names only the emails, and a mail that names only the texts,
+# are for the owner; a request naming both or neither stops the channel it came by.
+BY_CHANNEL = [
+    ("unsubscribe me from emails but keep texts", "sms", REVIEW),
+    ("stop the emails", "sms", REVIEW), ("no more emails please", "sms", REVIEW),
+    ("Unsubscribe me from the newsletter", "sms", REVIEW),
+    ("no more emails, texts are fine", "sms", REVIEW),
+    ("fuck off with these emails", "sms", REVIEW),
+    ("stop texting me", "sms", OUT), ("Stop texting me but keep the emails", "sms", OUT),
+    ("Stop texting and emailing me", "sms", OUT), ("STOP. I only want emails", "sms", OUT),
+    ("stop texting me", "email", REVIEW), ("no more texts please", "email", REVIEW),
+    ("don't text me", "email", REVIEW), ("lose my number", "email", REVIEW),
+    ("stop emailing me", "email", OUT), ("no more emails please", "email", OUT),
+    ("unsubscribe me from emails but keep texts", "email", OUT),
+    ("Stop texting and emailing me", "email", OUT), ("UNSUBSCRIBE", "email", OUT),
+    ("Please remove me", "email", OUT), ("take me off your list", "email", OUT),
+]  # fmt: skip
+# What each explanation must say: what was actually found, in the reply's words.
+EXPLANATIONS = [
+    ("STOP", "The whole reply is the opt-out keyword STOP."),
+    ("STOP STOP STOP", "The whole reply is the opt-out keyword STOP, repeated."),
+    ("STOP thanks", "The reply is the opt-out keyword STOP with a polite word: "
+     "'stop thanks'."),
+    ("Baja por favor", "The reply is the opt-out keyword BAJA with polite words: "
+     "'baja por favor'."),
+    ("I quit", "The reply says 'i quit', the opt-out keyword QUIT."),
+    ("end these texts", "The reply asks to end the texts: 'end these texts'."),
+    ("STOP SMS", "The reply asks to stop the texts: 'stop sms'."),
+    ("I said STOP", "The reply is the opt-out keyword STOP with 'i said' before it."),
+    ("stop it", "The reply is the opt-out keyword STOP followed by 'it'."),
+    ("join please", "The reply is the opt-in keyword JOIN with a polite word: "
+     "'join please'."),
+    ("Who is this? STOP", "One sentence of the reply is the opt-out keyword STOP."),
+    ("Who is this? I said stop", "One sentence of the reply is the opt-out keyword "
+     "STOP: 'i said stop'."),
+    ("Quit, who is this?", "The reply has the opt-out keyword QUIT as a clause of its "
+     "own beside the complaint 'who is this'."),
+    ("cancel the texts please", "The reply asks to cancel the texts: "
+     "'cancel the texts please'."),
+    ("Do not text", "The reply asks not to be sent messages: 'do not text'."),
+    ("take me off your list", "The reply asks to be taken off the list: "
+     "'take me off'."),
+    ("no more texts", "The reply asks for no more messages: 'no more texts'."),
+    ("How do I unsubscribe?", "The reply asks how to stop the messages, which is a "
+     "request to stop them: 'how do i unsubscribe'."),
+    ("You have the wrong number", "The reply says 'you have the wrong number': the "
+     "texts reach someone who never agreed to them."),
+    ("fuck off", "The reply tells the shop to go away: 'fuck off'; a reasonable "
+     "reader takes it as a request to stop."),
+    ("Remove me from the waitlist", "The reply says 'remove me from the waitlist', "
+     "about 'the waitlist' rather than these messages; no opt-out was recorded. "
+     "Read it and decide."),
+    ("Too many texts", "The reply says 'too many texts', which may or may not ask "
+     "to stop them; no opt-out was recorded. Read it and decide."),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("text", "kind"), TABLE)
@@ -124,6 +215,34 @@ def test_phrase_table(text: str, kind: ReplyKind) -> None:
 
     assert result.kind is kind, result.explanation
     assert result.explanation
+
+
+@pytest.mark.parametrize(("text", "channel", "kind"), BY_CHANNEL)
+def test_a_request_naming_only_the_other_channel_is_for_the_owner(
+    text: str, channel: str, kind: ReplyKind
+) -> None:
+    result = classify_reply_detailed(text, channel=channel)
+
+    assert result.kind is kind, result.explanation
+
+
+def test_the_other_channel_flag_names_the_request_and_the_way_out() -> None:
+    by_text = classify_reply_detailed("unsubscribe me from emails but keep texts")
+    by_mail = classify_reply_detailed("stop texting me", channel="email")
+
+    assert by_text.matched == "unsubscribe me from emails"
+    assert "came by text" in by_text.explanation
+    assert "it stops the emails; the texts go on" in by_text.explanation
+    assert by_text.asks_channel == "email"
+    assert "came by email" in by_mail.explanation
+    assert "it stops the texts; the emails go on" in by_mail.explanation
+    assert by_mail.asks_channel == "sms"
+    assert classify_reply_detailed("STOP").asks_channel is None
+
+
+@pytest.mark.parametrize(("text", "explanation"), EXPLANATIONS)
+def test_explanation_says_what_was_found(text: str, explanation: str) -> None:
+    assert classify_reply_detailed(text).explanation == explanation
 
 
 def test_table_is_large_and_covers_every_group() -> None:

@@ -34,7 +34,11 @@ from desktop_app.storage import contacts as contact_store
 from desktop_app.storage import settings
 from desktop_app.storage.contacts import Contact
 from desktop_app.ui.contacts import texts
-from desktop_app.ui.contacts.contact_dialog import ConsentDialog, ContactDialog
+from desktop_app.ui.contacts.contact_dialog import (
+    ConsentDialog,
+    ContactDialog,
+    shown_name,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -153,8 +157,9 @@ class ContactDetailDialog(QDialog):
         overview = compliance.consent_overview(self._db, self.contact_id)
         self.current = dict(overview["current"])
         zone = settings.shop_zone(self._db)
-        self.setWindowTitle(texts.DETAIL_TITLE.format(name=contact.display_name))
-        self.name_label.setText(f"<h2>{escape(contact.display_name)}</h2>")
+        name = shown_name(contact)
+        self.setWindowTitle(texts.DETAIL_TITLE.format(name=name))
+        self.name_label.setText(f"<h2>{escape(name)}</h2>")
         self.details_label.setText(_details_html(contact))
         for channel, label in self.consent_labels.items():
             label.setText(f"<b>{texts.STATUS_NAMES[self.current[channel]]}</b>")

@@ -61,6 +61,18 @@ def _lines(editor: QPlainTextEdit) -> list[str]:
     return [line.strip() for line in editor.toPlainText().splitlines() if line.strip()]
 
 
+def shown_name(contact: Contact) -> str:
+    """Return what names a contact on its page: its name, else email, else phone.
+
+    A contact a JOIN reply created has only its number, which then names it.
+    """
+    if contact.display_name:
+        return contact.display_name
+    numbers = [contact.phone or "", *phone_lines(contact)]
+    number = next((n for n in numbers if n), "")
+    return number or texts.UNNAMED_CONTACT.format(id=contact.id)
+
+
 def phone_lines(contact: Contact) -> list[str]:
     """Return a contact's numbers as the edit box shows them, one a line."""
     lines = []
@@ -90,7 +102,7 @@ class ContactDialog(QDialog):
         super().__init__(parent)
         self._db = db
         self.contact = contact
-        self.setWindowTitle(texts.EDIT_TITLE.format(name=contact.display_name))
+        self.setWindowTitle(texts.EDIT_TITLE.format(name=shown_name(contact)))
         self.resize(520, 560)
 
         self.fields: dict[str, QLineEdit | QPlainTextEdit] = {}
@@ -195,7 +207,9 @@ class ConsentDialog(QDialog):
     """Change one channel's consent by hand, with a note.
 
     The note (the evidence) is required for an opt-in and to undo an opt-out;
-    saving the status a channel already has records nothing.
+    saving the status a channel already has records nothing. A contact without a
+    phone (SMS) or email (email) cannot be opted in to that channel; opting out
+    is always allowed.
 
     Signals:
         changed(object): the new ledger row.
@@ -214,7 +228,7 @@ class ConsentDialog(QDialog):
         self._db = db
         self.contact = contact
         self._current = current
-        self.setWindowTitle(texts.CONSENT_TITLE.format(name=contact.display_name))
+        self.setWindowTitle(texts.CONSENT_TITLE.format(name=shown_name(contact)))
         self.resize(480, 260)
 
         self.channel_combo = QComboBox()
@@ -262,6 +276,9 @@ class ConsentDialog(QDialog):
         note = self.note_edit.text()
         words = texts.CHANNEL_WORDS[channel]
         before = self._current.get(channel, "unknown")
+        if status == "opted_in" and not self._has_address(channel):
+            self._show_error(texts.CONSENT_NO_ADDRESS[channel])
+            return False
         if before == status:
             self._show_unchanged(channel, status)
             return False
@@ -288,6 +305,9 @@ class ConsentDialog(QDialog):
         self.changed.emit(row)
         self.accept()
         return True
+
+    def _has_address(self, channel: str) -> bool:
+        return bool(self.contact.phone if channel == "sms" else self.contact.email)
 
     def _show_unchanged(self, channel: str, status: str) -> None:
         self._show_error(

@@ -129,6 +129,9 @@ EDIT_FIELDS = {
 
 # Contact details, consent and messages
 DETAIL_TITLE = "{name}"
+# A contact without a name, an email or a phone (never in practice: a contact has
+# one of them) is shown by its number in the list.
+UNNAMED_CONTACT = "Contact {id}"
 DETAIL_CONSENT_HEADER = "Consent"
 DETAIL_LEDGER_HEADER = "Consent history (newest last)"
 DETAIL_MESSAGES_HEADER = "Messages"
@@ -165,4 +168,10 @@ CONSENT_NOTE_FOR_OPT_IN = (
     "at the counter on 3 May) before opting them in."
 )
 CONSENT_UNCHANGED = "{channel} is already {status}; nothing to record."
+CONSENT_NO_ADDRESS = {
+    "sms": "This contact has no phone number; add one before recording SMS consent.",
+    "email": (
+        "This contact has no email address; add one before recording email consent."
+    ),
+}
 CONSENT_SAVED = "Consent of {name} for {channel} set to {status}."

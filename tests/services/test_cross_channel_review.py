@@ -1,0 +1,104 @@
+"""A reply that asks to stop only the other channel is decided on that channel.
+
+"Stop the emails" by text is flagged (the classifier's rule 6), not read as a STOP.
+While it waits, the contact's emails wait, not the texts; the owner's "opt-out"
+then stops the emails and the texts go on. Through the Twilio emulator and the CLI.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from desktop_app import cli, paths
+from desktop_app.providers.twilio_sms import TwilioSms
+from desktop_app.services import compliance, history, sync
+from desktop_app.storage import consent
+from desktop_app.storage.database import open_database
+from tests.helpers.twilio_emulator import (  # noqa: F401
+    SENDER,
+    TwilioEmulator,
+    twilio_emulator_fixture,
+    twilio_fixture,
+)
+from tests.services.test_sending import add_contact, set_up_shop
+
+ANN = "+15550100181"
+
+
+@pytest.fixture
+def file_db(data_dir: Path) -> Iterator[sqlite_utils.Database]:
+    """The data folder's own database file, so the command line sees it too."""
+    database = open_database(paths.database_path(data_dir))
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def flagged(
+    file_db: sqlite_utils.Database, twilio: TwilioSms, twilio_emulator: TwilioEmulator
+) -> tuple[int, int]:
+    """Ann, opted in to texts and emails, texted "unsubscribe me from emails"."""
+    db = file_db
+    set_up_shop(db, contacts=0)
+    ann = add_contact(db, 81, first_name="Ann", phone=ANN)
+    for channel in ("sms", "email"):
+        consent.record_consent(
+            db, ann, channel, "opted_in", source="manual", evidence="signed form"
+        )
+    twilio_emulator.add_inbound(
+        ANN, SENDER, "Please unsubscribe me from the emails, texts are fine"
+    )
+    report = sync.sync_once(db, twilio)
+    assert (report.review, report.opt_outs) == (1, 0)
+    (review,) = compliance.reviews(db)
+    return ann, review.id
+
+
+def test_while_it_waits_the_emails_wait_not_the_texts(
+    file_db: sqlite_utils.Database, flagged: tuple[int, int]
+) -> None:
+    db = file_db
+    ann, review_id = flagged
+
+    (review,) = compliance.reviews(db)
+
+    assert (review.channel, review.about_channel) == ("sms", "email")
+    assert review.to_json()["about_channel"] == "email"
+    assert compliance.review_channel(db, review_id) == "email"
+    waiting = compliance.awaiting_review(db)
+    assert ann in waiting["email"] and ann not in waiting["sms"]
+
+
+def test_the_owners_opt_out_stops_the_emails_and_keeps_the_texts(
+    file_db: sqlite_utils.Database, flagged: tuple[int, int]
+) -> None:
+    db = file_db
+    ann, review_id = flagged
+
+    history.decide_review(db, review_id, opt_out=True, note="called her")
+
+    assert consent.current_consent(db, ann, "email") == "opted_out"
+    assert consent.current_consent(db, ann, "sms") == "opted_in"
+    newest = consent.consent_history(db, ann)[-1]
+    assert newest["channel"] == "email"
+    assert "SMS reply" in newest["evidence"] and "called her" in newest["evidence"]
+    assert compliance.awaiting_review(db) == {"sms": set(), "email": set()}
+
+
+def test_the_command_line_says_which_messages_stop(
+    file_db: sqlite_utils.Database,
+    flagged: tuple[int, int],
+    data_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ann, review_id = flagged
+
+    status = cli.run(
+        ["--data-dir", str(data_dir), "consent", "decide", str(review_id), "opt-out"]
+    )
+
+    assert status == 0
+    assert "(no more emails)" in capsys.readouterr().out
+    assert consent.current_consent(file_db, ann, "sms") == "opted_in"
