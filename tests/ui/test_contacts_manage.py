@@ -222,6 +222,10 @@ def test_contact_page_shows_times_in_the_shops_zone_not_the_pcs(
     page = view.open_detail(bob)
 
     assert page.ledger_table.item(0, 0).text() == "2026-07-01 08:15"
+    assert page.ledger_table.horizontalHeaderItem(0).text() == "When (Pacific/Auckland)"
+    assert page.messages_table.horizontalHeaderItem(0).text() == (
+        "Queued (Pacific/Auckland)"
+    )
 
 
 def test_contact_page_lists_the_contacts_messages(qtbot, shop_db, data_dir):

@@ -157,6 +157,13 @@ class ContactDetailDialog(QDialog):
         overview = compliance.consent_overview(self._db, self.contact_id)
         self.current = dict(overview["current"])
         zone = settings.shop_zone(self._db)
+        for table, columns in (
+            (self.ledger_table, texts.LEDGER_COLUMNS),
+            (self.messages_table, texts.MESSAGE_COLUMNS),
+        ):
+            header = table.horizontalHeaderItem(0)
+            header.setText(texts.IN_ZONE.format(column=columns[0], zone=zone.key))
+            header.setToolTip(texts.IN_ZONE_TIP.format(zone=zone.key))
         name = shown_name(contact)
         self.setWindowTitle(texts.DETAIL_TITLE.format(name=name))
         self.name_label.setText(f"<h2>{escape(name)}</h2>")

@@ -140,6 +140,12 @@ DETAIL_CHANGE_CONSENT = "Change consent…"
 DETAIL_EDIT = "Edit…"
 LEDGER_COLUMNS = ("When", "Channel", "Status", "Source", "Evidence")
 MESSAGE_COLUMNS = ("Queued", "Channel", "To", "State", "Campaign")
+# The first column's header names the zone its times are in (the shop's).
+IN_ZONE = "{column} ({zone})"
+IN_ZONE_TIP = (
+    "Times are in the shop's time zone, {zone} (Settings → Shop). Evidence quotes "
+    "times as the provider gave them, in UTC."
+)
 CHANNEL_NAMES = {"sms": "SMS", "email": "Email"}
 CHANNEL_WORDS = {"sms": "SMS", "email": "email"}
 PHONE_KINDS = {
