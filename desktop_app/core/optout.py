@@ -29,11 +29,14 @@ How a reply is then read, in order:
    opt-out; START, UNSTOP, JOIN, SUBSCRIBE (and any keyword a printed JOIN sign used,
    passed as ``join_keywords``) is an opt-in; HELP or INFO asks for help. "No more"
    as the whole reply answers the message itself: an opt-out ("No more?" is a
-   question and is flagged).
+   question and is flagged). A keyword alone stays a keyword with a question mark
+   ("STOP?"), as carriers read it.
 2. **One sentence of the reply is a strong keyword** ("Who is this? STOP"): an opt-out.
    END, QUIT, CANCEL and the other languages' words count only as the whole reply,
    because as one sentence among others they usually mean something else ("Cancel.
-   I ordered the wrong size").
+   I ordered the wrong size"). A question mark right after the sentence, or "just
+   kidding", "jk", "kidding" or "no way" after it, makes it unclear: flagged
+   ("stop? no way, keep them coming", "Stop. Just kidding").
 3. **A request about the texts, the messages or being contacted** is an opt-out:
    a clause that is a stop word and the sending itself ("quit texting me", "stop
    sending me these", "cancel these texts", "do not text", "no more texts"), a
@@ -50,7 +53,11 @@ How a reply is then read, in order:
    does a request to be taken off something other than the list or the messages
    ("remove me from the waitlist", "take me off the reservation"). "Wrong number"
    about an order ("the wrong number of items", "wrong number on the receipt") is
-   nothing; said otherwise ("you sent it to the wrong person") it is flagged.
+   nothing; said otherwise ("you sent it to the wrong person") it is flagged. A
+   dismissal or "wrong number" asked as a question or taken back, as in rule 2,
+   is flagged too ("wrong number? no, it's me Ann", "Go away? never!", "Fuck off!
+   Just kidding, love the sale"); a clear request elsewhere in the reply still
+   counts.
 4. **A reply that says the opposite** of an opt-out anywhere ("I did not
    unsubscribe", "never unsubscribed", "didn't ask to stop", "don't stop sending",
    "keep them coming") is never an opt-out: what rules 2 and 3 found is flagged.
@@ -67,10 +74,17 @@ How a reply is then read, in order:
    "cancel my order" is about an order, so the owner decides. END and QUIT inside a
    sentence ("when does the sale end?") are everyday words and are not flagged.
 6. **A request that names only the other channel** than the one the reply came by
-   is flagged, not an opt-out: "unsubscribe me from emails but keep texts" or "no
-   more emails" by text, "stop texting me" by email (``channel``; texts by
-   default). The owner changes the other channel's consent. A request that names
-   both, or neither ("STOP", "remove me"), is an opt-out of the channel it came by.
+   is flagged, not an opt-out: "unsubscribe me from emails but keep texts", "no
+   more e-mails", "stop the newsletter", "stop mailing me" or "remove my email
+   address" by text, "stop texting me", "no more SMS" or "remove my number" by
+   email (``channel``; texts by default); ``asks_channel`` names that channel and
+   the owner's decision applies to it. A request that names both channels ("stop
+   texting me and emailing me", "no more texts or emails") or asks for everything
+   without naming one ("STOPALL", "stop all", "unsubscribe me from everything",
+   "stop all messages") is an opt-out of both: the channel it came by and the
+   other (``asks_channel="both"``), unless the clause turns ("...but keep the
+   texts"). A request that names neither ("STOP", "remove me") is an opt-out of
+   the channel it came by. "Mailing list" is the shop's list, not the emails.
 7. Anything else is OTHER.
 
 Each result's explanation says what was found: the keyword alone, with polite or
@@ -82,7 +96,7 @@ import functools
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -109,9 +123,15 @@ class ReplyClassification:
         kind: what the reply asks for.
         matched: the normalised words that decided it, or ``None``.
         explanation: one sentence for the owner (and the consent ledger's evidence).
-        asks_channel: for a flagged request that names only the other channel
-            ("stop the emails" by text), that channel; the owner's "opt-out"
-            decision then applies to it. ``None`` otherwise.
+        asks_channel: which channel the request is about, when it is not simply
+            the one the reply came by. On a flagged (MAYBE_OPT_OUT) request that
+            names only the other channel ("stop the emails" by text, "remove my
+            number" by email), that channel, ``"email"`` or ``"sms"``: the
+            owner's "opt-out" decision then applies to it. On an opt-out that
+            names both channels or asks for everything ("stop texting and
+            emailing me", "unsubscribe me from everything", "STOPALL"),
+            ``"both"``: the opt-out covers the channel it came by and the other
+            one. ``None`` otherwise.
     """
 
     kind: ReplyKind
@@ -131,8 +151,6 @@ _CHARACTER_FOLDS: Final = str.maketrans(
     }
 )
 _WORD: Final = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
-_SENTENCE_BREAK: Final = re.compile(r"[.!?;:\n\r…]+")
-_CLAUSE_BREAK: Final = re.compile(r"[.!?;:,\n\r…]+")
 # Three or more single letters or digits joined by spaces, dots, dashes or stars
 # ("s t o p", "s t 0 p"); kept as they are unless they spell a keyword.
 _SPACED_LETTERS: Final = re.compile(
@@ -174,7 +192,8 @@ _POLITE: Final = (
     r"|por favor|gracias|svp|merci"
 )
 _OPT_OUT_TRAILERS: Final = (
-    r"all|me|it|this|these|them|now|already|texts?|messages?|msgs?|sms"
+    r"all|me|it|this|these|them|now|already|texts?|messages?|msgs?|sms|e ?mails?"
+    r"|newsletters?"
 )
 # Words a customer puts before a keyword without changing it ("Yes stop", "I said
 # STOP").
@@ -207,17 +226,17 @@ _WHOLE_HELP: Final = _whole(r"help|info", r"me|us")
 
 _MESSAGES: Final = (
     r"(?:texts?|texting|txts?|txting|messages?|messaging|msgs?|sms|smses|spam|spamming"
-    r"|emails?|emailing|promos?|promotions?|ads|adverts?|offers|notifications?|alerts?"
-    r"|marketing|mensajes|textos|correos)"
+    r"|e ?mails?|e ?mailing|mails|newsletters?|promos?|promotions?|ads|adverts?|offers"
+    r"|notifications?|alerts?|marketing|mensajes|textos|correos)"
 )
 _DETERMINERS: Final = r"(?:(?:all|these|those|the|this|your|ur|any|such|of|more) )*"
 _STOP_VERBS: Final = r"(?:stop|quit|cease|halt)"
 _CONTACT_VERBS: Final = (
-    r"(?:text|txt|message|msg|sms|contact|email|spam|call|send)(?:ing)?"
+    r"(?:text|txt|message|msg|sms|contact|e ?mail|spam|call|send)(?:ing)?"
 )
 _SENDING: Final = (
-    r"(?:sending|send|texting|txting|messaging|msging|contacting|emailing|spamming"
-    r"|bothering|calling)"
+    r"(?:sending|send|texting|txting|messaging|msging|contacting|e ?mailing|mailing"
+    r"|spamming|bothering|calling)"
 )
 _CLAUSE_OBJECTS: Final = (
     rf"(?:me|us|it|them|this|that|these|those|all|any|more|stuff|things|crap|junk"
@@ -257,6 +276,21 @@ _QUESTION_LEAD: Final = re.compile(
     r"(?: (?:still|really|suddenly|just))? $"
 )
 _CLAUSE_WITH_END: Final = re.compile(r"[^.!?;:,\n\r…]+[.!?;:,\n\r…]*")
+_SENTENCE: Final = re.compile(r"[^.!?;:\n\r…]+")
+_CLAUSE: Final = re.compile(r"[^.!?;:,\n\r…]+")
+_BREAKS_AFTER: Final = re.compile(r"[\s.!?;:,…]*")
+# Taking a keyword or a dismissal back: "just kidding", "jk" or "no way" as the next
+# clause ("Fuck off! Just kidding"), or at the end of its own ("fuck off jk").
+_JOKING: Final = re.compile(
+    r"^(?:(?:lol|haha|hahaha|lmao|ok|oh|nah|i'm|im|i am|only) )*(?:(?:just )?(?:kidding"
+    r"|kiddin|joking|jk|j k|jking)\b|no way(?: (?:lol|haha|jose))*$)"
+)
+_JOKING_TAIL: Final = re.compile(
+    r" (?:(?:lol|haha) )*(?:just )?(?:kidding|kiddin|joking|jk|j k)(?: (?:lol|haha))*$"
+)
+_JOKING_LAST_WORDS: Final = frozenset(
+    ("kidding", "kiddin", "joking", "jk", "k", "lol", "haha")
+)
 # "Don't text ..." with a condition after it ("don't text after 9pm"): flagged.
 _CONDITIONAL_DONT: Final = re.compile(
     rf"{_LEAD}(?P<kw>(?:don't|dont|do not|never) (?:ever )?{_CONTACT_VERBS})\b"
@@ -299,6 +333,8 @@ _DISMISSAL: Final = re.compile(
     rf"(?:{_MESSAGES}|crap|spam|junk|shit|bs)))*$"
 )
 
+# The customer's own number or email address, as in "remove my email address".
+_MY_ADDRESS: Final = r"(?:phone number|number|phone|cell|e ?mail(?: address)?)"
 # Requests that a negation right before them turns into a flag for the owner: each
 # with what it asks (for the explanation) and whether it asks to be taken off
 # something, which must be the list or the messages (see _removal_object).
@@ -319,13 +355,13 @@ _REQUESTS: Final = tuple(
         ),
         (
             rf"\b{_STOP_VERBS} (?:contacting|calling|bothering|harassing|pestering"
-            r"|emailing) (?:me|us)\b",
+            r"|e ?mailing|mailing) (?:me|us)\b",
             "asks the shop to stop contacting them",
             False,
         ),
         (r"\bstop (?:getting|receiving)\b", "asks to stop getting the messages", False),
         (
-            r"\b(?:unsubscribe|opt) (?:me|us)\b(?: out)?",
+            rf"\b(?:unsubscribe (?:me|us|my {_MY_ADDRESS})|opt (?:me|us))\b(?: out)?",
             "asks to be unsubscribed",
             True,
         ),
@@ -335,19 +371,19 @@ _REQUESTS: Final = tuple(
             True,
         ),
         (
-            r"\btake (?:me|us|my (?:number|name|info|details)) (?:off|out)\b",
+            rf"\btake (?:me|us|my (?:{_MY_ADDRESS}|name|info|details)) (?:off|out)\b",
             "asks to be taken off the list",
             True,
         ),
         (
-            r"\b(?:remove|delete|erase) (?:me|us|my (?:phone number|number|phone|cell"
-            r"|name|contact|info|details|data))\b",
+            rf"\b(?:remove|delete|erase) (?:me|us|my (?:{_MY_ADDRESS}|name|contact|info"
+            r"|details|data))\b",
             "asks to be removed",
             True,
         ),
         (
-            r"\b(?:lose|forget|drop|trash|scrap) (?:my|this) (?:phone number|number"
-            r"|phone|cell|contact|info|details)\b",
+            rf"\b(?:lose|forget|drop|trash|scrap) (?:my|this) (?:{_MY_ADDRESS}|contact"
+            r"|info|details)\b",
             "asks the shop to forget the number",
             False,
         ),
@@ -397,7 +433,7 @@ _NEGATIVE_REQUESTS: Final = tuple(
     for pattern, asks in (
         (
             r"\b(?:don't|dont|do not|never|pls don't|please don't) (?:ever )?(?:text"
-            r"|txt|message|msg|sms|contact|email|spam|send|bother)(?: me| us"
+            r"|txt|message|msg|sms|contact|e ?mail|spam|send|bother)(?: me| us"
             r"| this number)\b",
             "asks not to be sent messages",
         ),
@@ -448,13 +484,26 @@ _WRONG_ABOUT_ORDER: Final = re.compile(
 )
 # Words that name one channel: a request that names only the other channel than the
 # one it came by is for the owner (see rule 6 of the module docstring). "Mailing
-# list" and "messages" name neither.
+# list" (the shop's list) and "messages" name neither.
 _EMAIL_WORDS: Final = re.compile(
-    r"\b(?:e ?mails?|emailing|emailed|e mailing|newsletters?|inbox|correos?)\b"
+    r"\b(?:e ?mails?|e ?mailing|e ?mailed|mails|mailing(?! lists?\b)|newsletters?"
+    r"|inbox|correos?)\b"
 )
 _TEXT_WORDS: Final = re.compile(
     r"\b(?:texts?|texting|texted|txts?|txting|sms|smses|phone|cell|number|textos"
     r"|whatsapp|calls?|calling)\b"
+)
+# A request for everything, which names no one channel: "STOPALL", "unsubscribe me
+# from everything", "stop all messages", "stop all".
+_ALL_CHANNELS: Final = re.compile(
+    r"\b(?:stopall|everything|every list|all (?:(?:of )?(?:your|ur|the|my) )?"
+    r"(?:messages|msgs|communications?|comms|contact|marketing|lists|mailing lists"
+    r"|channels|subscriptions|of (?:it|them|this|that))\b|all$)"
+)
+# Any word that could make rule 6 apply; a reply without one stops its own channel.
+_MAY_NAME_A_CHANNEL: Final = re.compile(
+    rf"{_EMAIL_WORDS.pattern}|{_TEXT_WORDS.pattern}|\b(?:all|everything|every"
+    r"|stopall)\b"
 )
 # Where a clause turns to something else: "unsubscribe me from emails but keep texts".
 _CLAUSE_TURN: Final = re.compile(
@@ -469,6 +518,10 @@ _MESSAGE_NOUNS: Final = {
     "messages": "messages",
     "msg": "messages",
     "msgs": "messages",
+    "email": "emails",
+    "emails": "emails",
+    "newsletter": "newsletter",
+    "newsletters": "newsletter",
 }
 _ASKS_TO: Final = {
     "stopall": "stop all",
@@ -651,9 +704,75 @@ def _is_negated(words: str, start: int) -> bool:
 
 
 @functools.lru_cache(maxsize=64)
+def _clauses(normalised: str) -> tuple[tuple[str, int], ...]:
+    """Return the words of each clause (split at commas and sentence ends) and
+    where the clause ends in ``normalised``."""
+    return tuple(
+        (_words(found.group(0)), found.end()) for found in _CLAUSE.finditer(normalised)
+    )
+
+
+@functools.lru_cache(maxsize=64)
 def _clause_words(normalised: str) -> tuple[str, ...]:
     """Return the words of each clause (split at commas and sentence ends)."""
-    return tuple(_words(clause) for clause in _CLAUSE_BREAK.split(normalised))
+    return tuple(clause_words for clause_words, _end in _clauses(normalised))
+
+
+def _taken_back(normalised: str, end: int) -> str | None:
+    """Return what takes back the words ending at ``end``, if anything.
+
+    A question mark right after them ("Go away?"), or "just kidding", "jk" or "no
+    way" as the next clause ("Fuck off! Just kidding"), makes a keyword or a
+    dismissal no clear request.
+    """
+    punctuation = _BREAKS_AFTER.match(normalised, end)
+    if punctuation is not None and "?" in punctuation.group(0):
+        return "?"
+    following = _CLAUSE.search(normalised, end)
+    if following is None:
+        return None
+    found = _JOKING.match(_words(following.group(0)))
+    return found.group(0) if found is not None else None
+
+
+def _matches_and_turns(
+    pattern: re.Pattern[str], pieces: Iterable[tuple[str, int]], normalised: str
+) -> Iterator[tuple[re.Match[str], str, str | None]]:
+    """Yield each clause or sentence ``pattern`` matches, with what takes it back.
+
+    Args:
+        pattern: what the words must be (a keyword, a dismissal...).
+        pieces: each clause's or sentence's words and where it ends in
+            ``normalised``.
+        normalised: the whole normalised reply.
+
+    Yields:
+        The match, the words matched (without a joke at their end: "fuck off jk"
+        gives "fuck off") and what takes them back (see :func:`_taken_back`), or
+        ``None``.
+    """
+    for said, end in pieces:
+        found = pattern.match(said)
+        if found is not None:
+            yield found, said, _taken_back(normalised, end)
+        elif said.rpartition(" ")[2] in _JOKING_LAST_WORDS:
+            joke = _JOKING_TAIL.search(said)
+            if joke is not None and (found := pattern.match(said[: joke.start()])):
+                yield found, said[: joke.start()], joke.group(0).strip()
+
+
+def _not_clear(said: str, turn: str, matched: str) -> ReplyClassification:
+    """Flag a keyword or dismissal that a question mark or a joke takes back."""
+    if turn == "?":
+        how = f"asks '{said}?' as a question"
+    else:
+        how = f"says '{said}' but then '{turn}'"
+    return ReplyClassification(
+        ReplyKind.MAYBE_OPT_OUT,
+        matched,
+        f"The reply {how}, so it may not ask to stop; no opt-out was recorded. Read "
+        "it and decide.",
+    )
 
 
 def _says_the_opposite(words: str, normalised: str) -> str | None:
@@ -790,11 +909,23 @@ def _whole_reply(
 
 
 def _sentence_keyword(normalised: str) -> ReplyClassification | None:
-    """Find a sentence that is a strong opt-out keyword by itself (rule 2)."""
-    for sentence in _SENTENCE_BREAK.split(normalised):
-        sentence_words = _words(sentence)
-        found = _SENTENCE_OPT_OUT.match(sentence_words)
-        if found is not None:
+    """Find a sentence that is a strong opt-out keyword by itself (rule 2).
+
+    A question mark or a joke right after it makes it a flag ("stop? no way").
+    """
+    taken_back: ReplyClassification | None = None
+    sentences = (
+        (_words(sentence.group(0)), sentence.end())
+        for sentence in _SENTENCE.finditer(normalised)
+    )
+    for found, sentence_words, turn in _matches_and_turns(
+        _SENTENCE_OPT_OUT, sentences, normalised
+    ):
+        if turn is not None:
+            taken_back = taken_back or _not_clear(
+                sentence_words, turn, found.group("kw")
+            )
+        else:
             keyword = found.group("kw")
             said = "" if sentence_words == keyword else f": '{sentence_words}'"
             return ReplyClassification(
@@ -803,7 +934,7 @@ def _sentence_keyword(normalised: str) -> ReplyClassification | None:
                 f"One sentence of the reply is the opt-out keyword "
                 f"{_keyword_label(keyword)}{said}.",
             )
-    return None
+    return taken_back
 
 
 def _complaint(normalised: str, words: str) -> ReplyClassification | None:
@@ -825,8 +956,10 @@ def _complaint(normalised: str, words: str) -> ReplyClassification | None:
             )
     if (complaint := _COMPLAINT.search(words)) is None:
         return None
-    for clause_words in _clause_words(normalised):
-        if (found := _CLAUSE_KEYWORD.match(clause_words)) is not None:
+    for found, _said, turn in _matches_and_turns(
+        _CLAUSE_KEYWORD, _clauses(normalised), normalised
+    ):
+        if turn is None:
             keyword = found.group("kw")
             return ReplyClassification(
                 ReplyKind.OPT_OUT,
@@ -875,7 +1008,8 @@ def _wrong_number(words: str, normalised: str) -> ReplyClassification | None:
     the wrong number for Ann"), it is an opt-out; said of an order ("the wrong
     number of items", "wrong number on the receipt"), it is nothing; the
     customer's own typo or anything else ("you sent it to the wrong person") is
-    for the owner.
+    for the owner, and so is "wrong number?" asked or taken back ("wrong number?
+    no, it's me Ann").
     """
     if _WRONG_NUMBER.search(words) is None:
         return None
@@ -888,14 +1022,13 @@ def _wrong_number(words: str, normalised: str) -> ReplyClassification | None:
             "Read it and decide.",
         )
 
-    for clause_words in _clause_words(normalised):
-        if (found := _WRONG_RECIPIENT.match(clause_words)) is not None:
-            return ReplyClassification(
-                ReplyKind.OPT_OUT,
-                found.group("kw"),
-                f"The reply says '{clause_words}': the texts reach someone who "
-                "never agreed to them.",
-            )
+    said = _clear_clause(
+        _WRONG_RECIPIENT,
+        normalised,
+        "The reply says '{clause}': the texts reach someone who never agreed to them.",
+    )
+    if said is not None:
+        return said
     for found in _WRONG_NUMBER.finditer(words):
         if _WRONG_ABOUT_ORDER.match(words, found.start()) is None:
             return ReplyClassification(
@@ -908,18 +1041,25 @@ def _wrong_number(words: str, normalised: str) -> ReplyClassification | None:
     return None
 
 
+def _clause_holding(normalised: str, phrase: str) -> str:
+    """Return the words of the clause holding ``phrase``, or the whole reply's."""
+    for clause_words in _clause_words(normalised):
+        if f" {phrase} " in f" {clause_words} ":
+            return clause_words
+    return _words(normalised)
+
+
 def _clause_of(normalised: str, phrase: str) -> str:
     """Return the part of the clause holding ``phrase`` before the reply turns.
 
     "unsubscribe me from emails but keep texts" gives "unsubscribe me from emails";
     the whole reply's words when no clause holds the phrase.
     """
-    for clause_words in _clause_words(normalised):
-        if f" {phrase} " in f" {clause_words} ":
-            for part in _CLAUSE_TURN.split(f" {clause_words} "):
-                if f" {phrase} " in f" {part} ":
-                    return part.strip()
-    return _words(normalised)
+    clause = _clause_holding(normalised, phrase)
+    for part in _CLAUSE_TURN.split(f" {clause} "):
+        if f" {phrase} " in f" {part} ":
+            return part.strip()
+    return clause
 
 
 def _removal_object(phrase: str, normalised: str) -> str | None:
@@ -983,10 +1123,17 @@ def _request(words: str, normalised: str) -> ReplyClassification | None:
 
 
 def _plain_request(words: str, normalised: str) -> ReplyClassification | None:
-    """Find a plain-language opt-out request, or a negated one to flag (rule 3)."""
-    found_first = _wrong_number(words, normalised) or _complaint(normalised, words)
-    if found_first is not None:
-        return found_first
+    """Find a plain-language opt-out request, or one to flag (rule 3).
+
+    A clear request anywhere in the reply wins over a flagged one ("Wrong number?
+    Stop texting me").
+    """
+    wrong_number = _wrong_number(words, normalised)
+    if wrong_number is not None and wrong_number.kind is ReplyKind.OPT_OUT:
+        return wrong_number
+    complaint = _complaint(normalised, words)
+    if complaint is not None:
+        return complaint
     for pattern, asks in _NEGATIVE_REQUESTS:
         if (found := pattern.search(words)) is not None:
             return ReplyClassification(
@@ -994,15 +1141,11 @@ def _plain_request(words: str, normalised: str) -> ReplyClassification | None:
                 found.group(0),
                 f"The reply {asks}: '{found.group(0)}'.",
             )
-    for clause_words in _clause_words(normalised):
-        if (found := _DISMISSAL.match(clause_words)) is not None:
-            return ReplyClassification(
-                ReplyKind.OPT_OUT,
-                found.group("kw"),
-                f"The reply tells the shop to go away: '{clause_words}'; a "
-                "reasonable reader takes it as a request to stop.",
-            )
+    dismissal = _dismissal(normalised)
+    if dismissal is not None and dismissal.kind is ReplyKind.OPT_OUT:
+        return dismissal
 
+    flagged = wrong_number or dismissal
     negated = _request(words, normalised)
     if negated is not None and negated.kind is ReplyKind.OPT_OUT:
         return negated
@@ -1010,7 +1153,7 @@ def _plain_request(words: str, normalised: str) -> ReplyClassification | None:
     if no_more is not None and no_more.kind is ReplyKind.OPT_OUT:
         return no_more
     if negated is not None or no_more is not None:
-        return negated or no_more
+        return flagged or negated or no_more
 
     for clause_words in _clause_words(normalised):
         for index, pattern in enumerate(_CLAUSE_REQUESTS):
@@ -1025,7 +1168,46 @@ def _plain_request(words: str, normalised: str) -> ReplyClassification | None:
                     found.group("kw"),
                     f"The reply {asks}: '{clause_words}'.",
                 )
-    return None
+    return flagged
+
+
+def _dismissal(normalised: str) -> ReplyClassification | None:
+    """Find a clause telling the shop to go away, or one taken back to flag (rule 3).
+
+    "Go away? never!" and "Fuck off! Just kidding" are flagged (see _taken_back).
+    """
+    return _clear_clause(
+        _DISMISSAL,
+        normalised,
+        "The reply tells the shop to go away: '{clause}'; a reasonable reader takes "
+        "it as a request to stop.",
+    )
+
+
+def _clear_clause(
+    pattern: re.Pattern[str], normalised: str, explanation: str
+) -> ReplyClassification | None:
+    """Return an opt-out for the first clause ``pattern`` finds, said plainly.
+
+    A clause taken back ("go away? never!", "wrong number? jk") is flagged
+    instead, unless a later clause says it plainly (see ``_matches_and_turns``).
+
+    Args:
+        explanation: the opt-out's sentence, with ``{clause}`` for the clause.
+    """
+    taken_back: ReplyClassification | None = None
+    for found, clause_words, turn in _matches_and_turns(
+        pattern, _clauses(normalised), normalised
+    ):
+        if turn is not None:
+            taken_back = taken_back or _not_clear(clause_words, turn, found.group("kw"))
+            continue
+        return ReplyClassification(
+            ReplyKind.OPT_OUT,
+            found.group("kw"),
+            explanation.format(clause=clause_words),
+        )
+    return taken_back
 
 
 def _mention(words: str, normalised: str) -> ReplyClassification | None:
@@ -1113,12 +1295,33 @@ def _mention(words: str, normalised: str) -> ReplyClassification | None:
 
 
 def _other_channel(
-    result: ReplyClassification, normalised: str, channel: Channel
+    result: ReplyClassification, words: str, normalised: str, channel: Channel
 ) -> ReplyClassification:
-    """Flag an opt-out request that names only the other channel (rule 6)."""
+    """Read which channels an opt-out asks to stop (rule 6).
+
+    A request that names only the other channel is flagged with that channel; one
+    that names both, or asks for everything, stops both (``asks_channel="both"``).
+    """
+    if _MAY_NAME_A_CHANNEL.search(words) is None:
+        return result
+
+    clause = _clause_holding(normalised, result.matched or "")
     part = _clause_of(normalised, result.matched or "")
     names_email = _EMAIL_WORDS.search(part) is not None
     names_texts = _TEXT_WORDS.search(part) is not None
+    asks_everything = (
+        not names_email
+        and not names_texts
+        and part == clause
+        and _ALL_CHANNELS.search(part) is not None
+    )
+    if (names_email and names_texts) or asks_everything:
+        return ReplyClassification(
+            ReplyKind.OPT_OUT,
+            result.matched,
+            f"The reply asks to stop both the texts and the emails: '{part}'.",
+            asks_channel="both",
+        )
     if channel == "sms" and names_email and not names_texts:
         return ReplyClassification(
             ReplyKind.MAYBE_OPT_OUT,
@@ -1161,10 +1364,18 @@ def classify_reply_detailed(
         return ReplyClassification(ReplyKind.OTHER, None, "The reply holds no words.")
 
     result = _whole_reply(words, normalised, _join_pattern(join_keywords))
+    if result is not None and result.kind is ReplyKind.OPT_OUT:
+        return _other_channel(result, words, normalised, channel)
     if result is not None:
         return result
 
-    result = _sentence_keyword(normalised) or _plain_request(words, normalised)
+    result = _sentence_keyword(normalised)
+    if result is None or result.kind is not ReplyKind.OPT_OUT:
+        request = _plain_request(words, normalised)
+        if request is not None and request.kind is ReplyKind.OPT_OUT:
+            result = request
+        else:
+            result = result or request
     if result is not None and result.kind is ReplyKind.OPT_OUT:
         opposite = _says_the_opposite(words, normalised)
         if opposite is not None:
@@ -1174,7 +1385,7 @@ def classify_reply_detailed(
                 f"The reply has '{result.matched}' but also says '{opposite}'; no "
                 "opt-out was recorded. Read it and decide.",
             )
-        return _other_channel(result, normalised, channel)
+        return _other_channel(result, words, normalised, channel)
     result = result or _mention(words, normalised)
     if result is not None:
         return result

@@ -59,6 +59,7 @@ HOLD = "hold"
 
 HOLD_QUIET_HOURS = "quiet_hours"
 HOLD_ADDRESS = "address"
+HOLD_REVIEW = "review"
 
 NO_PHONE = "no phone number"
 PHONE_NOT_USABLE = (
@@ -79,14 +80,18 @@ NO_SHOP_NAME = (
     "the shop's name is not set in Settings, and the first SMS to a customer must "
     "say who sends it"
 )
+# A text or a mail may ask to stop either channel; the reason says which one.
+# Such a message waits (queued with this reason) until the owner decides: "not an
+# opt-out" lets it go, "opt-out" skips it.
 AWAITING_REVIEW = (
-    "a reply from this customer may mean stop and waits for your decision "
-    "(Replies page)"
+    "a message from this customer may mean stop the texts: waits for your "
+    "decision (Replies page)"
 )
 AWAITING_REVIEW_EMAIL = (
-    "a mail from this customer may mean unsubscribe and waits for your decision "
-    "(Replies page)"
+    "a message from this customer may mean stop the emails: waits for your "
+    "decision (Replies page)"
 )
+REVIEW_REASONS = (AWAITING_REVIEW, AWAITING_REVIEW_EMAIL)
 
 LANDLINE_KINDS = frozenset({"fixed_line", "fixed line", "landline"})
 
@@ -109,7 +114,7 @@ class PlannedMessage:
         cost: the SMS's estimated cost in dollars.
         not_before: when held for quiet hours, the first moment it may go out
             (aware, UTC); None otherwise.
-        hold_kind: ``quiet_hours`` or ``address`` when held, else None.
+        hold_kind: ``quiet_hours``, ``address`` or ``review`` when held, else None.
         transactional: sent from a template the owner marked transactional.
         note: something the owner should know about a message that goes out
             (test mode, CAN-SPAM); never a skip reason.
@@ -189,9 +194,10 @@ class SendPlan:
 
     @property
     def held(self) -> dict[str, int]:
-        """Return how many messages wait, per kind (``quiet_hours``, ``address``)."""
+        """Return how many messages wait, per kind (quiet hours, address, review)."""
         counts = Counter(m.hold_kind or "" for m in self.messages if m.is_hold)
-        return {kind: counts.get(kind, 0) for kind in (HOLD_QUIET_HOURS, HOLD_ADDRESS)}
+        kinds = (HOLD_QUIET_HOURS, HOLD_ADDRESS, HOLD_REVIEW)
+        return {kind: counts.get(kind, 0) for kind in kinds}
 
     @property
     def skipped(self) -> dict[str, int]:
@@ -243,6 +249,11 @@ class SendPlan:
             lines.append(
                 f"Waiting for the shop's postal address: {counted(held[HOLD_ADDRESS], 'email')}. "
                 "Every email must carry it; set it in Settings to send."
+            )
+        if held[HOLD_REVIEW]:
+            lines.append(
+                "Waiting for your decision on a reply that may mean stop (Replies "
+                f"page): {counted(held[HOLD_REVIEW], 'message')}."
             )
         if self.stop_added:
             who = counted(self.stop_added, "first-time recipient")
@@ -430,7 +441,7 @@ def _quiet_hours(
     )
 
 
-def _plan_sms(
+def _sms_decision(
     contact: "Contact",
     status: str,
     rendered: core_templates.RenderedPair,
@@ -449,8 +460,6 @@ def _plan_sms(
     )
     if not consent.allowed:
         return _skip(ctx, contact, "sms", to, consent.reason or NO_SMS_CONSENT)
-    if contact.id in ctx.awaiting_review.get("sms", ()):
-        return _skip(ctx, contact, "sms", to, AWAITING_REVIEW)
     merge = [problem for problem in problems if problem.kind == "merge"]
     if merge:
         return _skip(ctx, contact, "sms", to, _merge_problem(merge))
@@ -505,7 +514,7 @@ def _join_notes(first: str | None, second: str) -> str:
     return f"{first}; {second}" if first else second
 
 
-def _plan_email(
+def _email_decision(
     contact: "Contact",
     status: str,
     rendered: core_templates.RenderedPair,
@@ -521,8 +530,6 @@ def _plan_email(
     bounce = ctx.bounced.get(to.casefold())
     if bounce is not None:
         return _skip(ctx, contact, "email", to, BOUNCED + bounce)
-    if contact.id in ctx.awaiting_review.get("email", ()):
-        return _skip(ctx, contact, "email", to, AWAITING_REVIEW_EMAIL)
     if problems:
         return _skip(ctx, contact, "email", to, _merge_problem(problems))
     if not rendered.email_text.strip() or not rendered.email_subject:
@@ -544,6 +551,20 @@ def _plan_email(
         transactional=ctx.transactional,
         note=consent.note,
     )
+
+
+def _await_review(
+    message: PlannedMessage, ctx: _Context, reason: str
+) -> PlannedMessage:
+    """Make a message wait while a reply of its contact may mean stop its channel.
+
+    It keeps any quiet-hours time it has; the owner's decision lets it go or skips
+    it (``history.decide_review``).
+    """
+    waiting = ctx.awaiting_review.get(message.channel, ())
+    if not message.is_queued or message.contact_id not in waiting:
+        return message
+    return replace(message, action=HOLD, reason=reason, hold_kind=HOLD_REVIEW)
 
 
 def _with_utm(
@@ -687,9 +708,17 @@ def build_plan(
         )
 
         status = sms_consent.get(contact.id, "unknown")
-        sms = _plan_sms(contact, status, rendered, sms_problems, ctx)
+        sms = _await_review(
+            _sms_decision(contact, status, rendered, sms_problems, ctx),
+            ctx,
+            AWAITING_REVIEW,
+        )
         status = email_consent.get(contact.id, "unknown")
-        email = _plan_email(contact, status, rendered, email_problems, ctx)
+        email = _await_review(
+            _email_decision(contact, status, rendered, email_problems, ctx),
+            ctx,
+            AWAITING_REVIEW_EMAIL,
+        )
         plan.messages += [
             replace(sms, variant=variant),
             replace(email, variant=variant),

@@ -692,7 +692,26 @@ def decide_review(
         message_id=message_id,
         data={"review_event_id": event_id, "decision": decision, "note": note},
     )
+    _release_after_decision(db, contact_id, channel)
     logger.debug("review %d decided: %s", event_id, decision)
+
+
+def _release_after_decision(
+    db: sqlite_utils.Database, contact_id: int | None, channel: str
+) -> None:
+    """Let messages that waited for this decision go (or be skipped, if opted out).
+
+    Only when no other flagged reply of the contact still waits on that channel.
+    """
+    from desktop_app.services import compliance
+    from desktop_app.storage import messages as message_store
+
+    if contact_id is None or contact_id in compliance.awaiting_review(db)[channel]:
+        return
+    with db.conn:
+        released = message_store.release_review_holds(db, contact_id, channel)
+    if released:
+        logger.debug("%d messages no longer wait for a decision", released)
 
 
 def _event_data(data: str | None) -> dict[str, Any]:

@@ -569,20 +569,42 @@ def _handle_unsubscribe(
     if contact_id is None:
         _record_stranger(db, message, reading, sender, report)
         return stranger_seen
-    if consent_store.current_consent(db, contact_id, "email") == "opted_out":
-        report.already_unsubscribed += 1
-        return True
-
     evidence = _unsubscribe_evidence(
         message, reading, sender, f"contact found by {how}"
     )
+    if consent_store.current_consent(db, contact_id, "email") == "opted_out":
+        report.already_unsubscribed += 1
+        _stop_texts_too(db, reading, contact_id, evidence)
+        return True
+
     with db.conn:
         _add_unsubscribe_event(db, message, reading, contact_id, sender)
         consent_store.record_consent(
             db, contact_id, "email", "opted_out", source="email", evidence=evidence
         )
+    _stop_texts_too(db, reading, contact_id, evidence)
     report.unsubscribed.append(contact_id)
     return True
+
+
+def _stop_texts_too(
+    db: sqlite_utils.Database, reading: MailReading, contact_id: int, evidence: str
+) -> None:
+    """Opt the contact out of texts as well when the mail asked for both."""
+    both = not reading.by_token and any(
+        verdict.kind is ReplyKind.OPT_OUT and verdict.asks_channel == "both"
+        for verdict in (reading.subject_verdict, reading.text_verdict)
+    )
+    if not both or consent_store.current_consent(db, contact_id, "sms") == "opted_out":
+        return
+    consent_store.record_consent(
+        db,
+        contact_id,
+        "sms",
+        "opted_out",
+        source="email",
+        evidence=f"{evidence} (asked to stop the texts too)",
+    )
 
 
 def _record_stranger(

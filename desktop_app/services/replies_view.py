@@ -400,6 +400,8 @@ def _outcome(
         return "help", ASKED_FOR_HELP, ""
     if main.kind == "bounce":
         return "bounce", BOUNCED, str(main.data.get("status") or main.body)
+    if main.data.get("shared_number") and main.data.get("explanation"):
+        return "reply", PLAIN_REPLY, str(main.data["explanation"])
     if main.data.get("kind") in (None, "other") or not main.data.get("explanation"):
         return "reply", PLAIN_REPLY, READING_REPLY
     return "reply", PLAIN_REPLY, ""

@@ -123,6 +123,8 @@ class SendSummary:
             are not counted in ``queued``.
         held_address: of ``held``, the emails that wait for the shop's postal
             address to be set in Settings.
+        held_review: of ``held``, the messages that wait for the owner's decision
+            on a reply that may mean stop (Replies page).
     """
 
     campaign: str
@@ -141,6 +143,7 @@ class SendSummary:
     providers: tuple[str, str] = ("outbox", "outbox")
     held: int = 0
     held_address: int = 0
+    held_review: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """Return the summary as the JSON the command line prints."""
@@ -162,6 +165,7 @@ class SendSummary:
             "provider_email": self.providers[1],
             "held": self.held,
             "held_address": self.held_address,
+            "held_review": self.held_review,
         }
 
     def summary_text(self) -> str:
@@ -174,13 +178,18 @@ class SendSummary:
         if self.queued:
             text += f" {self.queued} still waiting"
             text += f" ({self.stopped})." if self.stopped else "."
-        quiet = self.held - self.held_address
+        quiet = self.held - self.held_address - self.held_review
         if quiet:
             text += f" {quiet} held for quiet hours, sent when allowed."
         if self.held_address:
             text += (
                 " Waiting for the shop's postal address: "
                 f"{counted(self.held_address, 'email')}; set it in Settings to send."
+            )
+        if self.held_review:
+            text += (
+                " Waiting for your decision on a reply that may mean stop (Replies "
+                f"page): {counted(self.held_review, 'message')}."
             )
         if self.unknown:
             text += (
@@ -450,6 +459,10 @@ OPTED_OUT_SINCE = {
     "sms": "opted out of SMS after it was queued",
     "email": "unsubscribed from email after it was queued",
 }
+REVIEW_REASON = {
+    "sms": planning.AWAITING_REVIEW,
+    "email": planning.AWAITING_REVIEW_EMAIL,
+}
 
 
 @dataclass
@@ -494,6 +507,7 @@ class _Run:
         self.shop = settings.get_settings(db)
         self.shop_info = ShopInfo.from_settings(self.shop)
         self.quiet_rules = quiet_rules.current_rules(db)
+        self.awaiting_review = compliance.awaiting_review(db)
         self.counts = _Counts()
         self.last_doubt: float | None = None
         self.started = utc_now()  # messages held past this wait for a later run
@@ -669,6 +683,10 @@ class _Run:
         if status == "opted_out":
             why = OPTED_OUT_SINCE[row.channel]
             messages.skip_queued(self.db, row.id, why)
+            return True
+        if row.contact_id in self.awaiting_review.get(row.channel, ()):
+            # A reply that may mean stop came after this was queued.
+            messages.wait_for_review(self.db, row.id, REVIEW_REASON[row.channel])
             return True
         if row.channel == "email" and not transactional and not self.shop_info.address:
             # The address was cleared after this email was queued or released: it
@@ -1095,6 +1113,7 @@ def _summary(
         cost=cost,
         held=held,
         held_address=messages.count_waiting_for_address(db, campaign.id),
+        held_review=messages.count_waiting_for_review(db, campaign.id),
         sent_now=run.counts.sent_now,
         stopped=stopped,
         confirmed=run.counts.confirmed,
@@ -1242,6 +1261,7 @@ def _untouched(
         queued=counts["queued"] - held,
         held=held,
         held_address=messages.count_waiting_for_address(db, campaign.id),
+        held_review=messages.count_waiting_for_review(db, campaign.id),
         unknown=counts["unknown"] + counts["sending"],
         segments=segments,
         cost=cost,

@@ -28,7 +28,7 @@ half handled and never handled twice.
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -52,6 +52,10 @@ INBOUND_OVERLAP = timedelta(minutes=10)
 DELIVERED = frozenset({"delivered", "read"})
 NOT_DELIVERED = frozenset({"failed", "undelivered", "canceled"})
 
+SHARED_NUMBER_OPT_IN = (
+    "An opt-in keyword from a number {count} contacts have: Duet cannot tell who "
+    "agreed, so no consent was recorded. Set it on the right contact's page."
+)
 _EVENT_FOR: dict[ReplyKind, str] = {
     ReplyKind.OPT_OUT: "opt_out",
     ReplyKind.OPT_IN: "opt_in",
@@ -267,6 +271,15 @@ def _store_reply(
     verdict = classify_reply_detailed(record.body or "", join_keywords=join_words)
     sender = _e164_or_raw(db, record.from_)
     contact_ids = list(owners.get(sender, []))
+    shared_opt_in = verdict.kind is ReplyKind.OPT_IN and len(contact_ids) > 1
+    if shared_opt_in:
+        # Who said yes? A number several contacts have cannot tell; an opt-in is
+        # never guessed, so none is recorded and the owner is told why.
+        verdict = replace(
+            verdict,
+            kind=ReplyKind.OTHER,
+            explanation=SHARED_NUMBER_OPT_IN.format(count=len(contact_ids)),
+        )
     received_at = _iso(record.created) if record.created else utc_now()
     data = {
         "sid": record.sid,
@@ -278,6 +291,8 @@ def _store_reply(
         "explanation": verdict.explanation,
         "asks_channel": verdict.asks_channel,
     }
+    if shared_opt_in:
+        data["shared_number"] = len(contact_ids)
     evidence = (
         f"SMS reply {record.sid} received {received_at}: "
         f"{json.dumps(record.body or '', ensure_ascii=False)}"
@@ -306,6 +321,14 @@ def _store_reply(
                     "opted_out" if verdict.kind is ReplyKind.OPT_OUT else "opted_in"
                 )
                 _record_consent(db, contact_id, status, evidence, sender)
+                if status == "opted_out" and verdict.asks_channel == "both":
+                    # "Stop texting and emailing me": the emails stop too.
+                    consent_store.insert_rows(
+                        db,
+                        [(contact_id, "email", "opted_out", "reply",
+                          f"{evidence} (asked to stop the emails too)", None,
+                          utc_now(), None)],
+                    )  # fmt: skip
             elif contact_id is None and verdict.kind is ReplyKind.OPT_OUT:
                 # No contact has the number: the opt-out is kept for the number, so
                 # a contact created with it later starts opted out (the evidence

@@ -441,9 +441,11 @@ def _m008_consent_ledger_append_only(db: sqlite_utils.Database) -> None:
     # Two changes stay allowed because Duet makes them: a deleted contact's rows
     # lose their contact_id (ON DELETE SET NULL runs after the contact row is gone,
     # so a row may lose its contact only when that contact no longer exists), and
-    # the consent_recipient trigger fills a recipient that was written empty. An
-    # INSERT OR REPLACE would delete a row without firing the DELETE trigger, so an
-    # insert may not reuse an id.
+    # the consent_recipient trigger fills a recipient that was written empty (with
+    # the contact's own number or address, nothing else). An INSERT OR REPLACE
+    # would delete a row without firing the DELETE trigger, so an insert may not
+    # reuse an id, in the ledger or in contacts (replacing a contact would detach
+    # its ledger rows while it lives on).
     _run_script(
         db,
         f"""
@@ -453,6 +455,11 @@ def _m008_consent_ledger_append_only(db: sqlite_utils.Database) -> None:
         END;
         CREATE TRIGGER consent_ids_new BEFORE INSERT ON consent
         WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM consent WHERE id = NEW.id)
+        BEGIN
+            SELECT RAISE(ABORT, '{LEDGER_GUARD_MESSAGE}');
+        END;
+        CREATE TRIGGER contacts_ids_new BEFORE INSERT ON contacts
+        WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM contacts WHERE id = NEW.id)
         BEGIN
             SELECT RAISE(ABORT, '{LEDGER_GUARD_MESSAGE}');
         END;
@@ -466,7 +473,10 @@ def _m008_consent_ledger_append_only(db: sqlite_utils.Database) -> None:
             OR NEW.created_at IS NOT OLD.created_at
             OR (NEW.contact_id IS NOT OLD.contact_id AND (NEW.contact_id IS NOT NULL
                 OR EXISTS (SELECT 1 FROM contacts WHERE id = OLD.contact_id)))
-            OR (NEW.recipient IS NOT OLD.recipient AND OLD.recipient IS NOT NULL)
+            OR (NEW.recipient IS NOT OLD.recipient AND (OLD.recipient IS NOT NULL
+                OR NEW.recipient IS NOT (
+                    SELECT CASE NEW.channel WHEN 'sms' THEN phone ELSE email END
+                    FROM contacts WHERE id = NEW.contact_id)))
         BEGIN
             SELECT RAISE(ABORT, '{LEDGER_GUARD_MESSAGE}');
         END;

@@ -20,20 +20,25 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import sqlite_utils
 
-from desktop_app.core.planning import NO_ADDRESS, PlannedMessage
+from desktop_app.core.planning import NO_ADDRESS, REVIEW_REASONS, PlannedMessage
 from desktop_app.errors import StorageError, ValidationError
 from desktop_app.storage.database import utc_now
 
 STATES = ("queued", "sending", "sent", "delivered", "failed", "skipped", "unknown")
 
 # A queued message may go: not held for quiet hours past the given time (parameter
-# 1), nor waiting for the shop's postal address (parameter 2: planning.NO_ADDRESS;
-# release_address_holds lets those go once the address is set).
-_READY = "((not_before IS NULL OR not_before <= ?) AND coalesce(reason, '') != ?)"
+# 1), nor waiting for the shop's postal address or the owner's decision on a reply
+# (the reasons in _WAITING; release_address_holds and release_review_holds let
+# those go).
+_WAITING: Final = (NO_ADDRESS, *REVIEW_REASONS)
+_READY = (
+    "((not_before IS NULL OR not_before <= ?)"
+    f" AND coalesce(reason, '') NOT IN ({', '.join('?' for _ in _WAITING)}))"
+)
 
 
 @dataclass(frozen=True)
@@ -262,7 +267,7 @@ def queued_messages(
     params: list[Any] = [campaign_id, after_id]
     if ready_at is not None:
         sql += f" AND {_READY}"
-        params += [ready_at, NO_ADDRESS]
+        params += [ready_at, *_WAITING]
     if channel is not None:
         sql += " AND channel = ?"
         params.append(channel)
@@ -275,7 +280,7 @@ def count_held(db: sqlite_utils.Database, campaign_id: int, now: str) -> int:
     row = db.execute(
         f"SELECT count(*) FROM messages WHERE campaign_id = ? AND state = 'queued'"
         f" AND NOT {_READY}",
-        [campaign_id, now, NO_ADDRESS],
+        [campaign_id, now, *_WAITING],
     ).fetchone()
     return int(row[0])
 
@@ -335,6 +340,46 @@ def wait_for_address(db: sqlite_utils.Database, message_id: int) -> None:
             "UPDATE messages SET reason = ? WHERE id = ? AND state = 'queued'",
             [NO_ADDRESS, message_id],
         )
+
+
+def wait_for_review(db: sqlite_utils.Database, message_id: int, reason: str) -> None:
+    """Keep a queued message waiting for the owner's decision on a flagged reply."""
+    with db.conn:
+        db.conn.execute(
+            "UPDATE messages SET reason = ? WHERE id = ? AND state = 'queued'",
+            [reason, message_id],
+        )
+
+
+def release_review_holds(
+    db: sqlite_utils.Database, contact_id: int, channel: str
+) -> int:
+    """Let a contact's messages on ``channel`` that waited for a decision go.
+
+    Caller's transaction. Consent is checked again just before each is sent, so
+    one the decision opted out is skipped then.
+
+    Returns:
+        How many were released.
+    """
+    marks = ", ".join("?" for _ in REVIEW_REASONS)
+    cursor = db.conn.execute(
+        "UPDATE messages SET reason = NULL WHERE state = 'queued' AND contact_id = ?"
+        f" AND channel = ? AND reason IN ({marks})",
+        [contact_id, channel, *REVIEW_REASONS],
+    )
+    return cursor.rowcount
+
+
+def count_waiting_for_review(db: sqlite_utils.Database, campaign_id: int) -> int:
+    """Return how many of a campaign's queued messages wait for a decision."""
+    marks = ", ".join("?" for _ in REVIEW_REASONS)
+    row = db.execute(
+        "SELECT count(*) FROM messages WHERE campaign_id = ? AND state = 'queued'"
+        f" AND reason IN ({marks})",
+        [campaign_id, *REVIEW_REASONS],
+    ).fetchone()
+    return int(row[0])
 
 
 def set_queued_email_content(
@@ -617,7 +662,7 @@ def unfinished_campaigns(
             f"SELECT DISTINCT campaign_id FROM messages WHERE"
             f" (state = 'queued' AND {_READY}) OR state = 'sending'"
             f" OR (state = 'unknown' AND reason = ?) ORDER BY campaign_id",
-            [now, NO_ADDRESS, checking_reason],
+            [now, *_WAITING, checking_reason],
         ).fetchall()
     ]
     return [get_campaign(db, campaign_id) for campaign_id in ids]

@@ -168,8 +168,23 @@ def _folder(value: str) -> str:
     return str(folder.resolve())
 
 
+def _address(value: str) -> str:
+    # Every email carries it (CAN-SPAM asks for a valid physical postal address):
+    # a dash or a single word is not one. Empty clears it, and emails wait.
+    if not value:
+        return value
+    letters = sum(character.isalpha() for character in value)
+    if len(value.split()) < 2 or letters < 4:
+        raise ValidationError(
+            "Settings, field 'Postal address': write the shop's full postal address "
+            "(street, town and postcode); every email must carry it."
+        )
+    return value
+
+
 _CHECKS = {
     "automation.watch_folder": _folder,
+    "shop.address": _address,
     "shop.email": _email,
     "shop.timezone": _zone,
     "phones.default_region": _region,

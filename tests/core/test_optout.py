@@ -154,6 +154,15 @@ def test_classify_reply_takes_the_channel() -> None:
     assert classify_reply("no more texts please", channel="email") is MAYBE
 
 
+def test_stopall_asks_to_stop_both_channels() -> None:
+    by_text = classify_reply_detailed("STOPALL")
+    by_mail = classify_reply_detailed("StopAll", channel="email")
+
+    assert (by_text.kind, by_text.asks_channel) == (OUT, "both")
+    assert (by_mail.kind, by_mail.asks_channel) == (OUT, "both")
+    assert classify_reply_detailed("STOP").asks_channel is None
+
+
 def test_cancel_in_a_sentence_explains_the_whole_reply_rule() -> None:
     result = classify_reply_detailed("cancel my order #1042")
 

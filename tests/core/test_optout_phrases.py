@@ -148,9 +148,50 @@ DISMISSALS = [
     ("don't go away", REVIEW), ("fuck yes I'll come to the sale", OTHER),
     ("fuck me that's a good deal", OTHER),
 ]  # fmt: skip
+# A question mark right after a keyword sentence, a dismissal or "wrong number", or
+# "just kidding", "jk", "kidding" or "no way" after it, makes it unclear; the keyword
+# alone with a question mark is still the keyword.
+TAKEN_BACK = [
+    ("wrong number? no, it's me Ann", REVIEW), ("Go away? never!", REVIEW),
+    ("Fuck off! Just kidding, love the sale", REVIEW),
+    ("stop? no way, keep them coming", REVIEW), ("Stop. Just kidding", REVIEW),
+    ("Stop, jk", REVIEW), ("fuck off jk", REVIEW), ("go away, jk, love you", REVIEW),
+    ("wrong number lol jk", REVIEW), ("Wrong number?", REVIEW), ("go away?", REVIEW),
+    ("Who is this? STOP?", REVIEW), ("Stop? no way", REVIEW),
+    ("STOP?", OUT), ("Fuck off! I'm not kidding", OUT), ("Stop! I'm not kidding", OUT),
+    ("Wrong number? Stop texting me", OUT), ("Stop? Stop texting me!", OUT),
+    ("Stop texting me. No way I signed up for this", OUT),
+]  # fmt: skip
+# Email words and text words, by text (the default channel): a request naming only
+# the emails is for the owner; "mailing list" is the shop's list, not the emails.
+CHANNEL_WORDS = [
+    ("stop the e-mails please", REVIEW), ("stop the newsletter", REVIEW),
+    ("stop mailing me", REVIEW), ("stop e-mailing me", REVIEW),
+    ("unsubscribe my email address", REVIEW), ("no more e-mails", REVIEW),
+    ("stop the mails", REVIEW), ("stop sending me newsletters", REVIEW),
+    ("don't e-mail me", REVIEW), ("unsubscribe emails", REVIEW),
+    ("Take my email off your list", REVIEW), ("remove my email", REVIEW),
+    ("delete my email address", REVIEW), ("take me off your email list", REVIEW),
+    ("Remove my email from the order", REVIEW),
+    ("take me off your mailing list", OUT),
+    ("unsubscribe me from the mailing list", OUT),
+    ("stop the text messages", OUT), ("no more SMS", OUT), ("no more txts", OUT),
+    ("remove my number", OUT), ("remove my phone number", OUT),
+    ("unsubscribe my number", OUT), ("too many e-mails", REVIEW),
+]  # fmt: skip
+# A clear request naming both channels, or asking for everything, is an opt-out.
+BOTH_CHANNELS = [
+    ("stop texting me and emailing me", OUT), ("no more texts or emails", OUT),
+    ("unsubscribe me from everything", OUT), ("stop all messages", OUT),
+    ("STOPALL", OUT), ("StopAll please", OUT), ("stop all", OUT),
+    ("unsubscribe all", OUT), ("I don't want emails or texts", OUT),
+    ("remove my email and phone number", OUT), ("Who is this? STOPALL", OUT),
+    ("unsubscribe me from everything but keep texts", OUT),
+]  # fmt: skip
 TABLE = KEYWORDS_ALONE + SPELLED_OUT + STRETCHED_AND_SHORT + REQUESTS
 TABLE += FOR_THE_OWNER + EVERYDAY + GARBLED + COMPLAINTS + THE_OPPOSITE
 TABLE += MORE_REQUESTS + OTHER_LANGUAGES + WRONG_NUMBER + TAKEN_OFF + DISMISSALS
+TABLE += TAKEN_BACK + CHANNEL_WORDS + BOTH_CHANNELS
 
 # A reply by text that names only the emails, and a mail that names only the texts,
 # are for the owner; a request naming both or neither stops the channel it came by.
@@ -168,6 +209,55 @@ BY_CHANNEL = [
     ("unsubscribe me from emails but keep texts", "email", OUT),
     ("Stop texting and emailing me", "email", OUT), ("UNSUBSCRIBE", "email", OUT),
     ("Please remove me", "email", OUT), ("take me off your list", "email", OUT),
+]  # fmt: skip
+# Which channel a request is about (``asks_channel``): the other one when it names
+# only that, "both" when it names both or asks for everything, else None.
+ASKS_CHANNEL = [
+    ("stop the e-mails please", "sms", REVIEW, "email"),
+    ("stop the newsletter", "sms", REVIEW, "email"),
+    ("stop mailing me", "sms", REVIEW, "email"),
+    ("stop e-mailing me", "sms", REVIEW, "email"),
+    ("unsubscribe my email address", "sms", REVIEW, "email"),
+    ("no more e-mails", "sms", REVIEW, "email"),
+    ("stop the mails", "sms", REVIEW, "email"),
+    ("Unsubscribe newsletter", "sms", REVIEW, "email"),
+    ("don't e-mail me", "sms", REVIEW, "email"),
+    ("Take my email off your list", "sms", REVIEW, "email"),
+    ("remove my email", "sms", REVIEW, "email"),
+    ("delete my email address", "sms", REVIEW, "email"),
+    ("remove my email from your list", "sms", REVIEW, "email"),
+    ("stop the e-mails please", "email", OUT, None),
+    ("delete my email address", "email", OUT, None),
+    ("stop mailing me", "email", OUT, None),
+    ("take me off your mailing list", "sms", OUT, None),
+    ("unsubscribe from the mailing list", "email", OUT, None),
+    ("remove my number", "email", REVIEW, "sms"),
+    ("remove my phone number", "email", REVIEW, "sms"),
+    ("unsubscribe my number", "email", REVIEW, "sms"),
+    ("take my phone number off your list", "email", REVIEW, "sms"),
+    ("stop the text messages", "email", REVIEW, "sms"),
+    ("STOP SMS", "email", REVIEW, "sms"), ("no more SMS", "email", REVIEW, "sms"),
+    ("no more txts", "email", REVIEW, "sms"),
+    ("stop texting", "email", REVIEW, "sms"),
+    ("stop all texts", "email", REVIEW, "sms"),
+    ("remove my number", "sms", OUT, None), ("stop all texts", "sms", OUT, None),
+    ("stop texting me and emailing me", "sms", OUT, "both"),
+    ("stop texting me and emailing me", "email", OUT, "both"),
+    ("Stop texting and emailing me", "sms", OUT, "both"),
+    ("no more texts or emails", "sms", OUT, "both"),
+    ("no more texts or emails", "email", OUT, "both"),
+    ("unsubscribe me from everything", "sms", OUT, "both"),
+    ("unsubscribe me from everything", "email", OUT, "both"),
+    ("stop all messages", "sms", OUT, "both"),
+    ("stop all messages", "email", OUT, "both"),
+    ("STOPALL", "sms", OUT, "both"), ("STOPALL", "email", OUT, "both"),
+    ("stop all", "sms", OUT, "both"),
+    ("I don't want emails or texts", "sms", OUT, "both"),
+    ("remove my email and phone number", "email", OUT, "both"),
+    ("unsubscribe me from everything but keep texts", "sms", OUT, None),
+    ("Stop texting me but keep the emails", "sms", OUT, None),
+    ("STOP", "sms", OUT, None), ("STOP", "email", OUT, None),
+    ("Go away? never!", "sms", REVIEW, None),
 ]  # fmt: skip
 # What each explanation must say: what was actually found, in the reply's words.
 EXPLANATIONS = [
@@ -238,6 +328,41 @@ def test_the_other_channel_flag_names_the_request_and_the_way_out() -> None:
     assert "it stops the texts; the emails go on" in by_mail.explanation
     assert by_mail.asks_channel == "sms"
     assert classify_reply_detailed("STOP").asks_channel is None
+
+
+@pytest.mark.parametrize(("text", "channel", "kind", "asks"), ASKS_CHANNEL)
+def test_asks_channel_names_the_channel_the_request_is_about(
+    text: str, channel: str, kind: ReplyKind, asks: str | None
+) -> None:
+    result = classify_reply_detailed(text, channel=channel)
+
+    assert (result.kind, result.asks_channel) == (kind, asks), result.explanation
+
+
+def test_a_request_for_both_channels_says_so() -> None:
+    both = classify_reply_detailed("no more texts or emails")
+    everything = classify_reply_detailed("STOPALL", channel="email")
+
+    assert both.explanation == (
+        "The reply asks to stop both the texts and the emails: "
+        "'no more texts or emails'."
+    )
+    assert everything.matched == "stopall"
+    assert "asks to stop both the texts and the emails" in everything.explanation
+
+
+def test_a_keyword_or_dismissal_taken_back_says_what_took_it_back() -> None:
+    asked = classify_reply_detailed("Go away? never!")
+    joking = classify_reply_detailed("Fuck off! Just kidding, love the sale")
+
+    assert asked.matched == "go away"
+    assert asked.explanation == (
+        "The reply asks 'go away?' as a question, so it may not ask to stop; no "
+        "opt-out was recorded. Read it and decide."
+    )
+    assert joking.matched == "fuck off"
+    assert "'fuck off' but then 'just kidding'" in joking.explanation
+    assert "no opt-out was recorded" in joking.explanation
 
 
 @pytest.mark.parametrize(("text", "explanation"), EXPLANATIONS)

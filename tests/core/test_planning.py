@@ -289,7 +289,7 @@ def test_marketing_sms_is_held_in_the_recipients_time() -> None:
     assert _by(plan, 3, "sms").reason == "held until 09:00 EST, Connecticut rule"
     assert _by(plan, 1, "email").action == "send"
 
-    assert plan.held == {"quiet_hours": 3, "address": 0}
+    assert plan.held == {"quiet_hours": 3, "address": 0, "review": 0}
     assert plan.to_send == {"sms": 0, "email": 3}
     assert plan.skipped == {}
     assert plan.total_segments == 3
@@ -424,13 +424,13 @@ def test_email_waits_for_postal_address() -> None:
     )  # fmt: skip
     assert email.hold_kind == "address" and email.is_queued
     assert _by(plan, 1, "sms").action == "send"
-    assert plan.held == {"quiet_hours": 0, "address": 1}
+    assert plan.held == {"quiet_hours": 0, "address": 1, "review": 0}
     assert plan.skipped == {"no email address": 1}
     assert (
         "Waiting for the shop's postal address: 1 email. Every email must "
         "carry it; set it in Settings to send." in plan.summary_text()
     )
-    assert plan.to_json()["held"] == {"quiet_hours": 0, "address": 1}
+    assert plan.to_json()["held"] == {"quiet_hours": 0, "address": 1, "review": 0}
 
 
 def test_every_email_ends_with_address_and_unsubscribe_line() -> None:
@@ -487,16 +487,18 @@ def test_stop_wording_without_the_shop_name_gets_the_name_first() -> None:
     assert _by(plan, 1, "sms").body == "Corner Shop: Sale today! Reply STOP to opt out"
 
 
-def test_a_customer_whose_reply_awaits_a_decision_gets_nothing_on_that_channel() -> (
-    None
-):
+def test_a_customer_whose_reply_awaits_a_decision_waits_on_that_channel() -> None:
     plan = _real([_contact(1), _contact(2)], _opted_in(1, 2),
                  awaiting_review={"sms": {1}, "email": {2}})  # fmt: skip
 
-    assert _by(plan, 1, "sms").reason == planning.AWAITING_REVIEW
+    held = _by(plan, 1, "sms")
+    assert (held.action, held.hold_kind) == ("hold", planning.HOLD_REVIEW)
+    assert held.reason == planning.AWAITING_REVIEW and held.body
     assert _by(plan, 1, "email").action == "send"
     assert _by(plan, 2, "email").reason == planning.AWAITING_REVIEW_EMAIL
     assert _by(plan, 2, "sms").action == "send"
+    assert plan.held["review"] == 2
+    assert "Waiting for your decision on a reply" in plan.summary_text()
 
 
 def test_email_to_an_address_that_bounced_is_skipped() -> None:

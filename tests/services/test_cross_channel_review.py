@@ -12,8 +12,11 @@ import pytest
 import sqlite_utils
 
 from desktop_app import cli, paths
+from desktop_app.core.planning import AWAITING_REVIEW_EMAIL
+from desktop_app.providers.base import Senders
+from desktop_app.providers.outbox import OutboxEmail
 from desktop_app.providers.twilio_sms import TwilioSms
-from desktop_app.services import compliance, history, sync
+from desktop_app.services import compliance, history, sending, sync
 from desktop_app.storage import consent
 from desktop_app.storage.database import open_database
 from tests.helpers.twilio_emulator import (  # noqa: F401
@@ -22,7 +25,7 @@ from tests.helpers.twilio_emulator import (  # noqa: F401
     twilio_emulator_fixture,
     twilio_fixture,
 )
-from tests.services.test_sending import add_contact, set_up_shop
+from tests.services.test_sending import RecordingSms, add_contact, set_up_shop
 
 ANN = "+15550100181"
 
@@ -102,3 +105,49 @@ def test_the_command_line_says_which_messages_stop(
     assert status == 0
     assert "(no more emails)" in capsys.readouterr().out
     assert consent.current_consent(file_db, ann, "sms") == "opted_in"
+
+
+def _send_receipt(
+    db: sqlite_utils.Database, senders: Senders
+) -> tuple[RecordingSms, int]:
+    sms = senders.sms
+    assert isinstance(sms, RecordingSms)
+    plan = sending.plan_send(db, template_name="Receipt", everyone=True)
+    campaign_id = sending.queue_plan(db, plan, provider_sms=sms.name)
+    sending.run_campaign(db, campaign_id, senders)
+    return sms, campaign_id
+
+
+def _email_state(db: sqlite_utils.Database, campaign_id: int) -> tuple[str, str]:
+    row = db.execute(
+        "SELECT state, coalesce(reason, '') FROM messages WHERE campaign_id = ?"
+        " AND channel = 'email'",
+        [campaign_id],
+    ).fetchone()
+    return str(row[0]), str(row[1])
+
+
+@pytest.mark.parametrize("opt_out", [False, True])
+def test_the_waiting_email_goes_or_is_skipped_once_the_owner_decides(
+    file_db: sqlite_utils.Database,
+    flagged: tuple[int, int],
+    data_dir: Path,
+    opt_out: bool,
+) -> None:
+    db = file_db
+    _ann, review_id = flagged
+    senders = Senders(sms=RecordingSms(), email=OutboxEmail(data_dir / "outbox"))
+    sms, campaign_id = _send_receipt(db, senders)
+    assert len(sms.sent) == 1  # the texts go on
+    assert _email_state(db, campaign_id) == ("queued", AWAITING_REVIEW_EMAIL)
+    assert sending.interrupted_campaigns(db) == []  # it waits, nothing to resume
+
+    history.decide_review(db, review_id, opt_out=opt_out)
+    resumed = sending.resume_all(db, senders)
+
+    assert [summary.campaign_id for summary in resumed] == [campaign_id]
+    state, reason = _email_state(db, campaign_id)
+    if opt_out:
+        assert state == "skipped" and "unsubscribed" in reason
+    else:
+        assert (state, reason) == ("sent", "")

@@ -68,3 +68,17 @@ def test_a_stop_subject_over_a_plain_text_still_opts_out(
 
     assert (report.unsubscribed, report.review) == ([3], [])
     assert consent.current_consent(shop, 3, "email") == "opted_out"
+
+
+def test_a_mail_asking_to_stop_texts_and_emails_stops_both(
+    shop: sqlite_utils.Database,
+) -> None:
+    body = "Please stop texting me and emailing me."
+
+    report = _poll(shop, [_reply("test3@example.com", "Re: Sale", body, "j4@x")])
+
+    assert report.unsubscribed == [3]
+    assert consent.current_consent(shop, 3, "email") == "opted_out"
+    assert consent.current_consent(shop, 3, "sms") == "opted_out"
+    newest = consent.consent_history(shop, 3)[-1]
+    assert newest["channel"] == "sms" and "texts too" in newest["evidence"]

@@ -166,3 +166,40 @@ def test_contacts_by_phone_finds_main_and_other_numbers_either_way(
     ).fetchone() == (None,)
     assert contact_store.contacts_by_phone(db, [OTHER]) == {OTHER: [shop["dan"]]}
     assert contact_store.contacts_by_phone(db, ["", "  "]) == {}
+
+
+def test_a_start_from_a_shared_number_opts_nobody_in(
+    db: sqlite_utils.Database,
+    shop: dict[str, int],
+    twilio: TwilioSms,
+    twilio_emulator: TwilioEmulator,
+) -> None:
+    # Dan never agreed; Cat stopped. The family phone texts START.
+    contact_service.update_contact(db, shop["dan"], {"phones": [OTHER, SECOND]})
+    consent.set_consent_manually(db, shop["cat"], "sms", "opted_out", "")
+    twilio_emulator.add_inbound(SECOND, SENDER, "START")
+
+    report = sync.sync_once(db, twilio)
+
+    assert report.opt_ins == 0
+    assert consent.current_consent(db, shop["cat"], "sms") == "opted_out"
+    assert consent.current_consent(db, shop["dan"], "sms") != "opted_in"
+    rows = replies_view.list_reply_rows(db)
+    assert rows and all("cannot tell who agreed" in row.reading for row in rows)
+
+
+def test_a_stop_naming_both_channels_stops_the_emails_too(
+    db: sqlite_utils.Database,
+    shop: dict[str, int],
+    twilio: TwilioSms,
+    twilio_emulator: TwilioEmulator,
+) -> None:
+    consent.record_consent(db, shop["cat"], "email", "opted_in", source="manual")
+    twilio_emulator.add_inbound(MAIN, SENDER, "Stop texting me and emailing me")
+
+    sync.sync_once(db, twilio)
+
+    assert consent.current_consent(db, shop["cat"], "sms") == "opted_out"
+    assert consent.current_consent(db, shop["cat"], "email") == "opted_out"
+    newest = consent.consent_history(db, shop["cat"])[-1]
+    assert newest["channel"] == "email" and "emails too" in newest["evidence"]

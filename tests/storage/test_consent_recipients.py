@@ -326,6 +326,34 @@ def test_the_database_refuses_to_replace_a_ledger_row(
     assert consent.current_consent(db, ann, "email") == "opted_out"
 
 
+def test_a_contact_cannot_be_replaced_to_detach_its_ledger(
+    db: sqlite_utils.Database,
+) -> None:
+    ann = _contact(db, "+12125550107", "ann@example.com")
+    consent.record_consent(db, ann, "sms", "opted_out", source="reply")
+
+    with pytest.raises(sqlite3.IntegrityError, match="keeps every row"):
+        db.execute(
+            "INSERT OR REPLACE INTO contacts (id, first_name, created_at, updated_at)"
+            " VALUES (?, 'Ann', 'x', 'x')",
+            [ann],
+        )
+
+    assert consent.current_consent(db, ann, "sms") == "opted_out"
+
+
+def test_an_empty_recipient_can_only_be_filled_with_the_contacts_own(
+    db: sqlite_utils.Database,
+) -> None:
+    bo = _contact(db, None, "bo@example.com")
+    row_id = consent.record_consent(db, bo, "sms", "opted_out", source="manual")
+
+    with pytest.raises(sqlite3.IntegrityError, match="keeps every row"):
+        db.execute(
+            "UPDATE consent SET recipient = '+12125550199' WHERE id = ?", [row_id]
+        )
+
+
 def test_deleting_the_contact_still_detaches_its_ledger_rows(
     db: sqlite_utils.Database,
 ) -> None:

@@ -2,8 +2,10 @@
 
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlite_utils
 
+from desktop_app.errors import ValidationError
 from desktop_app.storage import settings
 
 
@@ -46,3 +48,14 @@ def test_shop_zone_falls_back_to_utc_for_a_name_this_pc_does_not_know(
     db["settings"].upsert({"key": "shop.timezone", "value": "Mars/Olympus"}, pk="key")
 
     assert settings.shop_zone(db) == ZoneInfo("UTC")
+
+
+def test_a_postal_address_must_look_like_one(db: sqlite_utils.Database) -> None:
+    for junk in ("-", "x", "Main", "1 2"):
+        with pytest.raises(ValidationError, match="full postal address"):
+            settings.set_setting(db, "shop.address", junk)
+
+    assert settings.set_setting(db, "shop.address", " 1 Main St, Springfield ") == (
+        "1 Main St, Springfield"
+    )
+    assert settings.set_setting(db, "shop.address", "") == ""

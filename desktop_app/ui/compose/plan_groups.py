@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from desktop_app.core.planning import (
     HOLD_ADDRESS,
     HOLD_QUIET_HOURS,
+    HOLD_REVIEW,
     SKIP,
     PlannedMessage,
     SendPlan,
@@ -24,6 +25,10 @@ HELD_QUIET = (
 HELD_ADDRESS = (
     "Emails waiting for the shop's postal address ({count}): every email must "
     "carry it; they go out once it is set in Settings."
+)
+HELD_REVIEW = (
+    "Waiting for your decision ({count}): a reply from these customers may mean "
+    "stop; decide on the Replies page and they go out, or not."
 )
 STOP_ADDED = (
     "“Reply STOP to opt out” added ({count} SMS): these customers had no text from "
@@ -85,6 +90,7 @@ def notice_groups(plan: SendPlan) -> list[PlanGroup]:
     queued = [message for message in plan.messages if message.is_queued]
     quiet = [m for m in queued if m.is_hold and m.hold_kind == HOLD_QUIET_HOURS]
     address = [m for m in queued if m.is_hold and m.hold_kind == HOLD_ADDRESS]
+    review = [m for m in queued if m.is_hold and m.hold_kind == HOLD_REVIEW]
     stop = [m for m in queued if m.stop_added]
     groups: list[PlanGroup] = []
     if quiet:
@@ -94,6 +100,9 @@ def notice_groups(plan: SendPlan) -> list[PlanGroup]:
     if address:
         title = HELD_ADDRESS.format(count=f"{len(address):,}")
         groups.append(PlanGroup("hold", title, address))
+    if review:
+        title = HELD_REVIEW.format(count=count_text(len(review)))
+        groups.append(PlanGroup("hold", title, review))
     if stop:
         groups.append(
             PlanGroup("stop", STOP_ADDED.format(count=f"{len(stop):,}"), stop)
