@@ -535,6 +535,12 @@ def _cmd_resume(
         _print_json([summary.to_json() for summary in summaries])
     elif not summaries:
         print("No campaign was left unfinished.")
+    deciding = 0 if args.json else messages.count_waiting_for_review(db)
+    if deciding:
+        print(
+            "Waiting for your decision on replies that may mean stop: "
+            f"{counted(deciding, 'message')}; see: consent review"
+        )
     waiting = 0 if args.json else messages.count_waiting_for_address(db)
     if waiting:
         print(
@@ -975,9 +981,14 @@ def _consent_review(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
             who += f" (contact {review.contact_id})"
         text = " ".join(review.text.split())
         decided = f"  [decided: {review.decision}]" if review.decision else ""
+        about = (
+            f" (about the {'emails' if review.about_channel == 'email' else 'texts'})"
+            if review.about_channel != review.channel
+            else ""
+        )
         print(
             f"{review.id:>6}  {review.received_at}  {review.channel:<5}  {who}: "
-            f"{json.dumps(text[:200], ensure_ascii=False)}{decided}"
+            f"{json.dumps(text[:200], ensure_ascii=False)}{about}{decided}"
         )
     if any(not review.decision for review in flagged):
         print("Decide one with: consent decide ID opt-out|keep [--note TEXT]")

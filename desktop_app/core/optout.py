@@ -39,7 +39,8 @@ How a reply is then read, in order:
    ("stop? no way, keep them coming", "Stop. Just kidding").
 3. **A request about the texts, the messages or being contacted** is an opt-out:
    a clause that is a stop word and the sending itself ("quit texting me", "stop
-   sending me these", "cancel these texts", "do not text", "no more texts"), a
+   sending me these", "cancel these texts", "do not text", "no more texts", a short
+   "no emails please" or "no texts either", "don't text or email me"), a
    request to be taken off the list or to forget the number ("take me off your
    list", "remove me", "lose my number"), withdrawing consent ("revoke consent", "I
    revoke my consent"), asking how to unsubscribe, "don't text me again", telling
@@ -78,13 +79,18 @@ How a reply is then read, in order:
    more e-mails", "stop the newsletter", "stop mailing me" or "remove my email
    address" by text, "stop texting me", "no more SMS" or "remove my number" by
    email (``channel``; texts by default); ``asks_channel`` names that channel and
-   the owner's decision applies to it. A request that names both channels ("stop
-   texting me and emailing me", "no more texts or emails") or asks for everything
-   without naming one ("STOPALL", "stop all", "unsubscribe me from everything",
-   "stop all messages") is an opt-out of both: the channel it came by and the
-   other (``asks_channel="both"``), unless the clause turns ("...but keep the
-   texts"). A request that names neither ("STOP", "remove me") is an opt-out of
-   the channel it came by. "Mailing list" is the shop's list, not the emails.
+   the owner's decision applies to it ("stop the mail" and "no emails please" name
+   the emails). A request that names both channels ("stop texting me and emailing
+   me", "no more texts or emails", "don't text or email me") or asks for
+   everything without naming one ("STOPALL", "stop all", "stop everything",
+   "unsubscribe me from everything", "stop all messages") is an opt-out of both:
+   the channel it came by and the other (``asks_channel="both"``), unless the
+   clause turns ("...but keep the texts"). So is an opt-out with, in another
+   clause or sentence of the reply, a request about the other channel ("STOP. And
+   no emails either", "stop! also unsubscribe my email", "Unsubscribe me. No texts
+   either" by email, "Stop texting me. Same for the emails"). A request that names
+   neither ("STOP", "remove me") is an opt-out of the channel it came by. "Mailing
+   list" is the shop's list, not the emails.
 7. Anything else is OTHER.
 
 Each result's explanation says what was found: the keyword alone, with polite or
@@ -192,8 +198,8 @@ _POLITE: Final = (
     r"|por favor|gracias|svp|merci"
 )
 _OPT_OUT_TRAILERS: Final = (
-    r"all|me|it|this|these|them|now|already|texts?|messages?|msgs?|sms|e ?mails?"
-    r"|newsletters?"
+    r"all|everything|me|it|this|these|them|now|already|texts?|messages?|msgs?|sms"
+    r"|e ?mails?|newsletters?"
 )
 # Words a customer puts before a keyword without changing it ("Yes stop", "I said
 # STOP").
@@ -226,13 +232,17 @@ _WHOLE_HELP: Final = _whole(r"help|info", r"me|us")
 
 _MESSAGES: Final = (
     r"(?:texts?|texting|txts?|txting|messages?|messaging|msgs?|sms|smses|spam|spamming"
-    r"|e ?mails?|e ?mailing|mails|newsletters?|promos?|promotions?|ads|adverts?|offers"
+    r"|e ?mails?|e ?mailing|mails?(?! order)|newsletters?|promos?|promotions?|ads|adverts?|offers"
     r"|notifications?|alerts?|marketing|mensajes|textos|correos)"
 )
 _DETERMINERS: Final = r"(?:(?:all|these|those|the|this|your|ur|any|such|of|more) )*"
 _STOP_VERBS: Final = r"(?:stop|quit|cease|halt)"
-_CONTACT_VERBS: Final = (
+_CONTACT_VERB: Final = (
     r"(?:text|txt|message|msg|sms|contact|e ?mail|spam|call|send)(?:ing)?"
+)
+# One contact verb or several ("text or email", "call and text").
+_CONTACT_VERBS: Final = (
+    rf"{_CONTACT_VERB}(?: (?:or|and|nor|and or) (?:ever )?{_CONTACT_VERB})*"
 )
 _SENDING: Final = (
     r"(?:sending|send|texting|txting|messaging|msging|contacting|e ?mailing|mailing"
@@ -271,6 +281,22 @@ _WHOLE_NO_MORE: Final = re.compile(
 )
 # "No more texts" anywhere: a request, unless negated or asked ("why no more emails?").
 _NO_MORE_MESSAGES: Final = re.compile(rf"\bno (?:more|mas) {_MESSAGES}\b")
+# "No emails please", "and no texts either": a short clause that is "no" and the
+# messages, read like "no more texts".
+_NO_MESSAGES_CLAUSE: Final = re.compile(
+    rf"^(?:(?:{_POLITE}|and|also|plus|oh|so|just|why|how come) )*"
+    rf"(?P<kw>no {_DETERMINERS}{_MESSAGES}(?: {_MESSAGES})?)"
+    rf"(?: (?:{_POLITE}|again|anymore|any more|ever|either|too|as well|at all"
+    r"|for me|to me|from you|going forward))*$"
+)
+# Asking the same for the other channel after an opt-out: "same for the emails",
+# "the texts too".
+_SAME_FOR: Final = re.compile(
+    rf"^(?:(?:and|also|plus|oh|{_POLITE}) )*(?:(?:the )?same (?:thing )?(?:goes )?"
+    rf"(?:for|with) {_DETERMINERS}(?:my )?(?:{_MESSAGES}|phone number|number|phone"
+    rf"|e ?mail address)|{_DETERMINERS}{_MESSAGES} (?:too|as well|also))"
+    rf"(?: (?:{_POLITE}|too|as well))*$"
+)
 _QUESTION_LEAD: Final = re.compile(
     r"\b(?:why|how come|are there|is there|will there be|there's|there are)"
     r"(?: (?:still|really|suddenly|just))? $"
@@ -433,8 +459,9 @@ _NEGATIVE_REQUESTS: Final = tuple(
     for pattern, asks in (
         (
             r"\b(?:don't|dont|do not|never|pls don't|please don't) (?:ever )?(?:text"
-            r"|txt|message|msg|sms|contact|e ?mail|spam|send|bother)(?: me| us"
-            r"| this number)\b",
+            r"|txt|message|msg|sms|contact|e ?mail|spam|send|bother)(?: (?:or|and"
+            r"|nor) (?:ever )?(?:text|txt|message|msg|sms|contact|e ?mail|call|spam"
+            r"|send|bother))*(?: me| us| this number)\b",
             "asks not to be sent messages",
         ),
         (
@@ -486,8 +513,8 @@ _WRONG_ABOUT_ORDER: Final = re.compile(
 # one it came by is for the owner (see rule 6 of the module docstring). "Mailing
 # list" (the shop's list) and "messages" name neither.
 _EMAIL_WORDS: Final = re.compile(
-    r"\b(?:e ?mails?|e ?mailing|e ?mailed|mails|mailing(?! lists?\b)|newsletters?"
-    r"|inbox|correos?)\b"
+    r"\b(?:e ?mails?|e ?mailing|e ?mailed|mails?(?! order)|mailing(?! lists?\b)"
+    r"|newsletters?|inbox|correos?)\b"
 )
 _TEXT_WORDS: Final = re.compile(
     r"\b(?:texts?|texting|texted|txts?|txting|sms|smses|phone|cell|number|textos"
@@ -971,32 +998,34 @@ def _complaint(normalised: str, words: str) -> ReplyClassification | None:
 
 
 def _no_more(normalised: str) -> ReplyClassification | None:
-    """Read "no more texts": a request, or a question or negation to flag (rule 3)."""
+    """Read "no more texts" or "no emails please": a request, or a question or
+    negation to flag (rule 3)."""
     for clause in _CLAUSE_WITH_END.findall(normalised):
         clause_words = _words(clause)
-        found = _NO_MORE_MESSAGES.search(clause_words)
-        if found is None:
+        if (found := _NO_MORE_MESSAGES.search(clause_words)) is not None:
+            said, start = found.group(0), found.start()
+        elif (found := _NO_MESSAGES_CLAUSE.match(clause_words)) is not None:
+            said, start = found.group("kw"), found.start("kw")
+        else:
             continue
-        before = clause_words[: found.start()]
+        before = clause_words[:start]
         if "?" in clause or _QUESTION_LEAD.search(before) is not None:
             return ReplyClassification(
                 ReplyKind.MAYBE_OPT_OUT,
-                found.group(0),
-                f"The reply asks about '{found.group(0)}' in a question, which may "
-                "be about messages that did not arrive; no opt-out was recorded. "
-                "Read it and decide.",
+                said,
+                f"The reply asks about '{said}' in a question, which may be about "
+                "messages that did not arrive; no opt-out was recorded. Read it and "
+                "decide.",
             )
-        if _is_negated(clause_words, found.start()):
+        if _is_negated(clause_words, start):
             return ReplyClassification(
                 ReplyKind.MAYBE_OPT_OUT,
-                found.group(0),
-                f"The reply mentions '{found.group(0)}' with a negation such as "
-                "'don't' before it; no opt-out was recorded. Read it and decide.",
+                said,
+                f"The reply mentions '{said}' with a negation such as 'don't' before "
+                "it; no opt-out was recorded. Read it and decide.",
             )
         return ReplyClassification(
-            ReplyKind.OPT_OUT,
-            found.group(0),
-            f"The reply asks for no more messages: '{found.group(0)}'.",
+            ReplyKind.OPT_OUT, said, f"The reply asks for no more messages: '{said}'."
         )
     return None
 
@@ -1295,16 +1324,84 @@ def _mention(words: str, normalised: str) -> ReplyClassification | None:
 
 
 def _other_channel(
-    result: ReplyClassification, words: str, normalised: str, channel: Channel
+    result: ReplyClassification,
+    words: str,
+    normalised: str,
+    channel: Channel,
+    *,
+    look_across: bool = True,
 ) -> ReplyClassification:
     """Read which channels an opt-out asks to stop (rule 6).
 
     A request that names only the other channel is flagged with that channel; one
-    that names both, or asks for everything, stops both (``asks_channel="both"``).
+    that names both, or asks for everything, stops both (``asks_channel="both"``),
+    and so does a request about one channel with one about the other in another
+    clause of the reply ("STOP. And no emails either").
+
+    Args:
+        look_across: whether to read the reply's other clauses too (not when
+            reading one clause of a longer reply).
     """
     if _MAY_NAME_A_CHANNEL.search(words) is None:
         return result
 
+    read = _channel_of_clause(result, normalised, channel)
+    if not look_across or read.asks_channel == "both":
+        return read
+    asked = read.asks_channel or channel
+    clause = _clause_holding(normalised, result.matched or "")
+    other = _other_clause_asking(
+        normalised, clause, channel, "sms" if asked == "email" else "email"
+    )
+    if other is None:
+        return read
+    return ReplyClassification(
+        ReplyKind.OPT_OUT,
+        result.matched,
+        f"The reply asks to stop both the texts and the emails: '{clause}' and "
+        f"'{other}'.",
+        asks_channel="both",
+    )
+
+
+def _other_clause_asking(
+    normalised: str, skipped: str, channel: Channel, wanted: Channel
+) -> str | None:
+    """Return the words of a clause that asks to stop the ``wanted`` channel.
+
+    Each clause but ``skipped`` is read by itself ("and no emails either", "also
+    unsubscribe my email"); "same for the emails" or "the texts too" after an
+    opt-out asks the same of that channel. A clause asking about the other channel
+    than the one the reply came by must name it; one about the channel it came by
+    need not ("Stop, no emails either").
+
+    Args:
+        normalised: the whole normalised reply.
+        skipped: the words of the clause already read.
+        channel: the channel the reply came by.
+        wanted: the channel a clause must ask to stop.
+    """
+    names = _EMAIL_WORDS if wanted == "email" else _TEXT_WORDS
+    for clause in _CLAUSE_WITH_END.findall(normalised):
+        clause_words = _words(clause)
+        if clause_words == skipped:
+            continue
+        if wanted != channel and names.search(clause_words) is None:
+            continue
+        if _SAME_FOR.match(clause_words) is not None and "?" not in clause:
+            return clause_words
+        read = _classify(clause, None, channel, look_across=False)
+        if read.kind is not ReplyKind.OPT_OUT and read.asks_channel is None:
+            continue
+        if (read.asks_channel or channel) in (wanted, "both"):
+            return clause_words
+    return None
+
+
+def _channel_of_clause(
+    result: ReplyClassification, normalised: str, channel: Channel
+) -> ReplyClassification:
+    """Read which channels the clause holding an opt-out's words names (rule 6)."""
     clause = _clause_holding(normalised, result.matched or "")
     part = _clause_of(normalised, result.matched or "")
     names_email = _EMAIL_WORDS.search(part) is not None
@@ -1359,13 +1456,30 @@ def classify_reply_detailed(
         The kind, the matched words (normalised) and a sentence for the owner.
     """
     normalised = _plain_spelling(normalise_reply(text))
+    return _classify(normalised, _join_pattern(join_keywords), channel)
+
+
+def _classify(
+    normalised: str,
+    join: re.Pattern[str] | None,
+    channel: Channel,
+    *,
+    look_across: bool = True,
+) -> ReplyClassification:
+    """Classify a normalised reply (see :func:`classify_reply_detailed`).
+
+    Args:
+        look_across: whether rule 6 reads the reply's other clauses too.
+    """
     words = _words(normalised)
     if not words and not any(sign in normalised for sign in _STOP_SIGNS):
         return ReplyClassification(ReplyKind.OTHER, None, "The reply holds no words.")
 
-    result = _whole_reply(words, normalised, _join_pattern(join_keywords))
+    result = _whole_reply(words, normalised, join)
     if result is not None and result.kind is ReplyKind.OPT_OUT:
-        return _other_channel(result, words, normalised, channel)
+        return _other_channel(
+            result, words, normalised, channel, look_across=look_across
+        )
     if result is not None:
         return result
 
@@ -1385,7 +1499,9 @@ def classify_reply_detailed(
                 f"The reply has '{result.matched}' but also says '{opposite}'; no "
                 "opt-out was recorded. Read it and decide.",
             )
-        return _other_channel(result, words, normalised, channel)
+        return _other_channel(
+            result, words, normalised, channel, look_across=look_across
+        )
     result = result or _mention(words, normalised)
     if result is not None:
         return result

@@ -84,13 +84,15 @@ NO_SHOP_NAME = (
 # Such a message waits (queued with this reason) until the owner decides: "not an
 # opt-out" lets it go, "opt-out" skips it.
 AWAITING_REVIEW = (
-    "a message from this customer may mean stop the texts: waits for your "
-    "decision (Replies page)"
+    "waits for your decision: a reply from this customer may mean stop the texts "
+    "(Replies page)"
 )
 AWAITING_REVIEW_EMAIL = (
-    "a message from this customer may mean stop the emails: waits for your "
-    "decision (Replies page)"
+    "waits for your decision: a reply from this customer may mean stop the emails "
+    "(Replies page)"
 )
+# A message a decision let go that still waits for quiet hours says so.
+QUIET_AFTER_REVIEW = "held for the recipient's quiet hours; goes out by itself"
 REVIEW_REASONS = (AWAITING_REVIEW, AWAITING_REVIEW_EMAIL)
 
 LANDLINE_KINDS = frozenset({"fixed_line", "fixed line", "landline"})

@@ -1108,7 +1108,7 @@ def awaiting_review(db: sqlite_utils.Database) -> dict[str, set[int]]:
     ``consent decide``): a reply that may mean stop is not ignored meanwhile.
     """
     waiting: dict[str, set[int]] = {"sms": set(), "email": set()}
-    for review in reviews(db):
+    for review in reviews(db, limit=-1):  # every undecided one (-1: no LIMIT)
         if review.contact_id is not None:
             waiting.setdefault(review.about_channel, set()).add(review.contact_id)
     return waiting

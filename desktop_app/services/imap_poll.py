@@ -578,7 +578,9 @@ def _handle_unsubscribe(
         return True
 
     with db.conn:
-        _add_unsubscribe_event(db, message, reading, contact_id, sender)
+        _add_unsubscribe_event(
+            db, message, reading, contact_id, sender, also_texts=_asks_both(reading)
+        )
         consent_store.record_consent(
             db, contact_id, "email", "opted_out", source="email", evidence=evidence
         )
@@ -591,11 +593,9 @@ def _stop_texts_too(
     db: sqlite_utils.Database, reading: MailReading, contact_id: int, evidence: str
 ) -> None:
     """Opt the contact out of texts as well when the mail asked for both."""
-    both = not reading.by_token and any(
-        verdict.kind is ReplyKind.OPT_OUT and verdict.asks_channel == "both"
-        for verdict in (reading.subject_verdict, reading.text_verdict)
-    )
-    if not both or consent_store.current_consent(db, contact_id, "sms") == "opted_out":
+    if not _asks_both(reading):
+        return
+    if consent_store.current_consent(db, contact_id, "sms") == "opted_out":
         return
     consent_store.record_consent(
         db,
@@ -669,14 +669,28 @@ def _unsubscribe_evidence(
     return evidence
 
 
+def _asks_both(reading: MailReading) -> bool:
+    """Return True when the mail's words ask to stop the texts as well."""
+    return not reading.by_token and any(
+        verdict.kind is ReplyKind.OPT_OUT and verdict.asks_channel == "both"
+        for verdict in (reading.subject_verdict, reading.text_verdict)
+    )
+
+
 def _add_unsubscribe_event(
     db: sqlite_utils.Database,
     message: Message,
     reading: MailReading,
     contact_id: int | None,
     sender: str,
+    *,
+    also_texts: bool = False,
 ) -> None:
-    """Record the ``unsubscribe`` event (SLA report, Replies page, campaign reports)."""
+    """Record the ``unsubscribe`` event (SLA report, Replies page, campaign reports).
+
+    Args:
+        also_texts: the mail asked to stop the texts too (they were stopped).
+    """
     subject = _header(message, "Subject")
     body = subject if reading.by_token else _judged_text(reading)
     db["events"].insert(
@@ -690,6 +704,7 @@ def _add_unsubscribe_event(
                     "received_at": _received_at(message),
                     "channel": "email",
                     "from": sender,
+                    "also_texts": also_texts,
                 },
                 ensure_ascii=False,
             ),

@@ -50,6 +50,9 @@ UNKNOWN_ADDRESS = "unknown address {sender}"
 
 READING_REPLY = "No STOP, JOIN or HELP words: nothing changed."
 READING_UNSUBSCRIBED = "Asked by email to get no more emails: none will be sent."
+READING_UNSUBSCRIBED_BOTH = (
+    "Asked by email to get no more emails or texts: neither will be sent."
+)
 READING_SIGNED_UP = "New contact, subscribed to texts by this reply."
 READING_DECIDED_OPT_OUT = "You decided it means stop: no more {what}."
 READING_DECIDED_NOT = "You decided it is not an opt-out: still subscribed."
@@ -374,7 +377,12 @@ def _outcome(
 
     if main.kind == "review":
         if decision == "opt_out":
-            what = "emails" if channel == "email" else "texts"
+            asks = next(
+                (e.data["asks_channel"] for e in group
+                 if e.data.get("asks_channel") in ("sms", "email")),
+                channel,
+            )  # fmt: skip
+            what = "emails" if asks == "email" else "texts"
             return (
                 "decided_opt_out",
                 DECIDED_OPT_OUT,
@@ -386,6 +394,8 @@ def _outcome(
     if main.kind == "opt_out":
         return "opt_out", with_keyword(OPTED_OUT), ""
     if main.kind == "unsubscribe":
+        if main.data.get("also_texts"):
+            return "unsubscribe", UNSUBSCRIBED, READING_UNSUBSCRIBED_BOTH
         return "unsubscribe", UNSUBSCRIBED, READING_UNSUBSCRIBED
     if main.kind == "opt_in":
         # handle_join_reply records an opt-in without "source"; when it made the

@@ -24,7 +24,12 @@ from typing import Any, Final
 
 import sqlite_utils
 
-from desktop_app.core.planning import NO_ADDRESS, REVIEW_REASONS, PlannedMessage
+from desktop_app.core.planning import (
+    NO_ADDRESS,
+    QUIET_AFTER_REVIEW,
+    REVIEW_REASONS,
+    PlannedMessage,
+)
 from desktop_app.errors import StorageError, ValidationError
 from desktop_app.storage.database import utc_now
 
@@ -364,22 +369,31 @@ def release_review_holds(
     """
     marks = ", ".join("?" for _ in REVIEW_REASONS)
     cursor = db.conn.execute(
-        "UPDATE messages SET reason = NULL WHERE state = 'queued' AND contact_id = ?"
+        "UPDATE messages SET reason = CASE WHEN not_before > ? THEN ? END"
+        " WHERE state = 'queued' AND contact_id = ?"
         f" AND channel = ? AND reason IN ({marks})",
-        [contact_id, channel, *REVIEW_REASONS],
+        [utc_now(), QUIET_AFTER_REVIEW, contact_id, channel, *REVIEW_REASONS],
     )
     return cursor.rowcount
 
 
-def count_waiting_for_review(db: sqlite_utils.Database, campaign_id: int) -> int:
-    """Return how many of a campaign's queued messages wait for a decision."""
+def count_waiting_for_review(
+    db: sqlite_utils.Database, campaign_id: int | None = None
+) -> int:
+    """Return how many queued messages wait for the owner's decision on a reply.
+
+    Args:
+        campaign_id: count one campaign's; None for every campaign.
+    """
     marks = ", ".join("?" for _ in REVIEW_REASONS)
-    row = db.execute(
-        "SELECT count(*) FROM messages WHERE campaign_id = ? AND state = 'queued'"
-        f" AND reason IN ({marks})",
-        [campaign_id, *REVIEW_REASONS],
-    ).fetchone()
-    return int(row[0])
+    sql = (
+        f"SELECT count(*) FROM messages WHERE state = 'queued' AND reason IN ({marks})"
+    )
+    params: list[Any] = list(REVIEW_REASONS)
+    if campaign_id is not None:
+        sql += " AND campaign_id = ?"
+        params.append(campaign_id)
+    return int(db.execute(sql, params).fetchone()[0])
 
 
 def set_queued_email_content(

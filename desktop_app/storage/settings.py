@@ -168,13 +168,25 @@ def _folder(value: str) -> str:
     return str(folder.resolve())
 
 
+_ADDRESS_PLACEHOLDERS = frozenset(
+    {"n/a", "na", "none", "tbd", "tba", "todo", "unknown", "test", "xxx", "asdf",
+     "qwer", "address", "pending", "yet", "later", "soon", "same", "see", "above"}
+)  # fmt: skip
+
+
 def _address(value: str) -> str:
     # Every email carries it (CAN-SPAM asks for a valid physical postal address):
-    # a dash or a single word is not one. Empty clears it, and emails wait.
+    # a dash, a word or "n/a" is not one; a Japanese address needs no spaces.
+    # Empty clears it, and emails wait.
     if not value:
         return value
-    letters = sum(character.isalpha() for character in value)
-    if len(value.split()) < 2 or letters < 4:
+    characters = [character for character in value if character.isalnum()]
+    words = {word.strip(".,;:/-()").casefold() for word in value.split()}
+    if (
+        len(characters) < 6
+        or not any(character.isalpha() for character in characters)
+        or words <= _ADDRESS_PLACEHOLDERS
+    ):
         raise ValidationError(
             "Settings, field 'Postal address': write the shop's full postal address "
             "(street, town and postcode); every email must carry it."

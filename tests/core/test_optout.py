@@ -66,10 +66,12 @@ TABLE = [
     ("take me off your list", OUT, "take me off"),
     ("Take my number off your list", OUT, "take my number off"),
     ("no more texts", OUT, "no more texts"),
+    ("No texts please", OUT, "no texts"),
     ("No more messages please", OUT, "no more messages"),
     ("remove me", OUT, "remove me"),
     ("Please delete my number", OUT, "delete my number"),
     ("don't text me again", OUT, "don't text me"),
+    ("don't text or email me again", OUT, "don't text or email me"),
     ("Don’t text me again", OUT, "don't text me"),
     ("Do not contact me", OUT, "do not contact me"),
     ("I don't want your texts", OUT, "i don't want your texts"),
@@ -152,6 +154,21 @@ def test_classify_reply_takes_the_channel() -> None:
     assert classify_reply("no more emails please") is MAYBE
     assert classify_reply("no more emails please", channel="email") is OUT
     assert classify_reply("no more texts please", channel="email") is MAYBE
+    assert classify_reply("no emails please") is MAYBE
+    assert classify_reply("no emails please", channel="email") is OUT
+    assert classify_reply("no texts please", channel="email") is MAYBE
+
+
+def test_an_opt_out_with_the_other_channel_in_another_sentence_stops_both() -> None:
+    by_text = classify_reply_detailed("stop! also unsubscribe my email")
+    by_mail = classify_reply_detailed(
+        "Unsubscribe me. And no texts either.", channel="email"
+    )
+    alone = classify_reply_detailed("Unsubscribe me. Thanks!", channel="email")
+
+    assert (by_text.kind, by_text.asks_channel) == (OUT, "both")
+    assert (by_mail.kind, by_mail.asks_channel) == (OUT, "both")
+    assert (alone.kind, alone.asks_channel) == (OUT, None)
 
 
 def test_stopall_asks_to_stop_both_channels() -> None:

@@ -178,6 +178,10 @@ CHANNEL_WORDS = [
     ("stop the text messages", OUT), ("no more SMS", OUT), ("no more txts", OUT),
     ("remove my number", OUT), ("remove my phone number", OUT),
     ("unsubscribe my number", OUT), ("too many e-mails", REVIEW),
+    ("no emails please", REVIEW), ("stop mail", REVIEW), ("stop the mail", REVIEW),
+    ("no more emails", REVIEW), ("don't email me", REVIEW), ("no texts please", OUT),
+    ("no emails?", REVIEW), ("no emails yet, is my order shipped?", OTHER),
+    ("did you get my mail?", OTHER),
 ]  # fmt: skip
 # A clear request naming both channels, or asking for everything, is an opt-out.
 BOTH_CHANNELS = [
@@ -187,6 +191,9 @@ BOTH_CHANNELS = [
     ("unsubscribe all", OUT), ("I don't want emails or texts", OUT),
     ("remove my email and phone number", OUT), ("Who is this? STOPALL", OUT),
     ("unsubscribe me from everything but keep texts", OUT),
+    ("don't text or email me again", OUT), ("STOP. and no emails either", OUT),
+    ("stop! also unsubscribe my email", OUT), ("stop everything", OUT),
+    ("Stop texting me. Same for the emails", OUT), ("Stop, no emails either", OUT),
 ]  # fmt: skip
 TABLE = KEYWORDS_ALONE + SPELLED_OUT + STRETCHED_AND_SHORT + REQUESTS
 TABLE += FOR_THE_OWNER + EVERYDAY + GARBLED + COMPLAINTS + THE_OPPOSITE
@@ -209,6 +216,9 @@ BY_CHANNEL = [
     ("unsubscribe me from emails but keep texts", "email", OUT),
     ("Stop texting and emailing me", "email", OUT), ("UNSUBSCRIBE", "email", OUT),
     ("Please remove me", "email", OUT), ("take me off your list", "email", OUT),
+    ("no emails please", "email", OUT), ("no texts please", "email", REVIEW),
+    ("Unsubscribe me. And no texts either.", "email", OUT),
+    ("don't text or email me again", "email", OUT),
 ]  # fmt: skip
 # Which channel a request is about (``asks_channel``): the other one when it names
 # only that, "both" when it names both or asks for everything, else None.
@@ -258,6 +268,35 @@ ASKS_CHANNEL = [
     ("Stop texting me but keep the emails", "sms", OUT, None),
     ("STOP", "sms", OUT, None), ("STOP", "email", OUT, None),
     ("Go away? never!", "sms", REVIEW, None),
+    # A request naming both channels, or an opt-out with a request about the other
+    # channel in another sentence, stops both; "no X please" names channel X.
+    ("don't text or email me again", "sms", OUT, "both"),
+    ("don't text or email me again", "email", OUT, "both"),
+    ("no emails please", "sms", REVIEW, "email"),
+    ("no emails please", "email", OUT, None),
+    ("no texts please", "email", REVIEW, "sms"),
+    ("no texts please", "sms", OUT, None),
+    ("STOP. and no emails either", "sms", OUT, "both"),
+    ("stop! also unsubscribe my email", "sms", OUT, "both"),
+    ("stop everything", "sms", OUT, "both"),
+    ("stop everything", "email", OUT, "both"),
+    ("stop mail", "sms", REVIEW, "email"), ("stop the mail", "sms", REVIEW, "email"),
+    ("stop the mail", "email", OUT, None),
+    ("no more emails", "sms", REVIEW, "email"),
+    ("don't email me", "sms", REVIEW, "email"),
+    ("Unsubscribe me. And no texts either.", "email", OUT, "both"),
+    ("Stop texting me. Same for the emails", "sms", OUT, "both"),
+    ("remove me. same for my email", "sms", OUT, "both"),
+    ("Stop, no emails either", "sms", OUT, "both"),
+    ("no more emails. STOP", "sms", OUT, "both"),
+    ("stop the emails. stop texting too", "sms", OUT, "both"),
+    ("STOP. and no emails either", "email", OUT, None),
+    ("stop! also unsubscribe my email", "email", OUT, None),
+    ("STOP. I love the emails though", "sms", OUT, None),
+    ("Stop texting me. Why no emails?", "sms", OUT, None),
+    ("STOP. Same for the emails?", "sms", OUT, None),
+    ("no more emails, texts are fine", "sms", REVIEW, "email"),
+    ("Stop the emails, keep the texts", "sms", REVIEW, "email"),
 ]  # fmt: skip
 # What each explanation must say: what was actually found, in the reply's words.
 EXPLANATIONS = [
@@ -349,6 +388,16 @@ def test_a_request_for_both_channels_says_so() -> None:
     )
     assert everything.matched == "stopall"
     assert "asks to stop both the texts and the emails" in everything.explanation
+
+
+def test_a_request_about_the_other_channel_in_another_sentence_names_both() -> None:
+    result = classify_reply_detailed("STOP. and no emails either")
+
+    assert (result.kind, result.matched, result.asks_channel) == (OUT, "stop", "both")
+    assert result.explanation == (
+        "The reply asks to stop both the texts and the emails: 'stop' and "
+        "'and no emails either'."
+    )
 
 
 def test_a_keyword_or_dismissal_taken_back_says_what_took_it_back() -> None:

@@ -6,18 +6,23 @@ then stops the emails and the texts go on. Through the Twilio emulator and the C
 """
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlite_utils
 
 from desktop_app import cli, paths
-from desktop_app.core.planning import AWAITING_REVIEW_EMAIL
+from desktop_app.core.planning import (
+    AWAITING_REVIEW_EMAIL,
+    QUIET_AFTER_REVIEW,
+    PlannedMessage,
+)
 from desktop_app.providers.base import Senders
 from desktop_app.providers.outbox import OutboxEmail
 from desktop_app.providers.twilio_sms import TwilioSms
 from desktop_app.services import compliance, history, sending, sync
-from desktop_app.storage import consent
+from desktop_app.storage import consent, messages
 from desktop_app.storage.database import open_database
 from tests.helpers.twilio_emulator import (  # noqa: F401
     SENDER,
@@ -151,3 +156,50 @@ def test_the_waiting_email_goes_or_is_skipped_once_the_owner_decides(
         assert state == "skipped" and "unsubscribed" in reason
     else:
         assert (state, reason) == ("sent", "")
+
+
+def test_the_command_line_says_what_waits_and_what_it_is_about(
+    file_db: sqlite_utils.Database,
+    flagged: tuple[int, int],
+    data_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    senders = Senders(sms=RecordingSms(), email=OutboxEmail(data_dir / "outbox"))
+    _send_receipt(file_db, senders)
+
+    cli.run(["--data-dir", str(data_dir), "consent", "review"])
+    listed = capsys.readouterr().out
+    cli.run(["--data-dir", str(data_dir), "resume"])
+    resumed = capsys.readouterr().out
+
+    assert "(about the emails)" in listed
+    assert "Waiting for your decision on replies that may mean stop: 1 message" in (
+        resumed
+    )
+
+
+def test_a_kept_message_still_in_quiet_hours_says_so(
+    file_db: sqlite_utils.Database, flagged: tuple[int, int]
+) -> None:
+    db = file_db
+    ann, review_id = flagged
+    template_id = db.execute("SELECT id FROM templates").fetchone()[0]
+    later = datetime.now(UTC) + timedelta(hours=5)
+    held = PlannedMessage(
+        ann, "email", "test81@example.com", "Hello", subject="Hi", action="hold",
+        reason=AWAITING_REVIEW_EMAIL, not_before=later, hold_kind="review",
+    )  # fmt: skip
+    campaign_id = messages.create_campaign(
+        db,
+        name="Held twice",
+        template_id=template_id,
+        audience={},
+        messages=[held],
+        provider_sms="recording",
+    )
+
+    history.decide_review(db, review_id, opt_out=False)
+
+    (row,) = messages.campaign_messages(db, campaign_id)
+    assert (row.state, row.reason) == ("queued", QUIET_AFTER_REVIEW)
+    assert row.not_before == later.isoformat(timespec="seconds")

@@ -7,7 +7,7 @@ The mails go through a local IMAP server on 127.0.0.1.
 
 import sqlite_utils
 
-from desktop_app.services import compliance
+from desktop_app.services import compliance, replies_view
 from desktop_app.services.imap_poll import ImapReport, poll_mailbox
 from desktop_app.storage import consent
 from tests.helpers.imap_server import ImapServer
@@ -82,3 +82,5 @@ def test_a_mail_asking_to_stop_texts_and_emails_stops_both(
     assert consent.current_consent(shop, 3, "sms") == "opted_out"
     newest = consent.consent_history(shop, 3)[-1]
     assert newest["channel"] == "sms" and "texts too" in newest["evidence"]
+    (row,) = replies_view.list_reply_rows(shop)
+    assert "no more emails or texts" in row.reading

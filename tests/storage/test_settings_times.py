@@ -51,7 +51,16 @@ def test_shop_zone_falls_back_to_utc_for_a_name_this_pc_does_not_know(
 
 
 def test_a_postal_address_must_look_like_one(db: sqlite_utils.Database) -> None:
-    for junk in ("-", "x", "Main", "1 2"):
+    for junk in (
+        "-",
+        "x",
+        "Main",
+        "1 2",
+        "n/a n/a",
+        "none yet",
+        "TBD TBD",
+        "asdf qwer",
+    ):
         with pytest.raises(ValidationError, match="full postal address"):
             settings.set_setting(db, "shop.address", junk)
 
@@ -59,3 +68,5 @@ def test_a_postal_address_must_look_like_one(db: sqlite_utils.Database) -> None:
         "1 Main St, Springfield"
     )
     assert settings.set_setting(db, "shop.address", "") == ""
+    tokyo = "東京都千代田区丸の内1-1"
+    assert settings.set_setting(db, "shop.address", tokyo) == tokyo

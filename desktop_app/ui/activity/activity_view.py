@@ -30,9 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.words import counted
 from desktop_app.errors import KnownError
 from desktop_app.services import history, replies_view
 from desktop_app.services.replies_view import ReplyRow
+from desktop_app.storage import messages as message_store
 from desktop_app.storage import settings
 from desktop_app.ui import feedback, tasks
 from desktop_app.ui.activity import texts
@@ -286,10 +288,16 @@ class ActivityView(QWidget):
 
     def _show_counts(self, key: str | None) -> None:
         self.waiting = replies_waiting(self._db)
+        held = message_store.count_waiting_for_review(self._db)
+        waits = (
+            texts.HELD_FOR_DECISIONS.format(messages=counted(held, "message"))
+            if held
+            else ""
+        )
         if self.waiting == 1:
-            self.hint.setText(texts.WAITING_HINT_ONE)
+            self.hint.setText(texts.WAITING_HINT_ONE + waits)
         elif self.waiting:
-            self.hint.setText(texts.WAITING_HINT.format(count=self.waiting))
+            self.hint.setText(texts.WAITING_HINT.format(count=self.waiting) + waits)
         else:
             self.hint.setText(texts.REVIEW_HINT)
         self.hint.setObjectName("" if self.waiting else "mutedLabel")

@@ -48,5 +48,6 @@ WAITING_HINT = (
     "{count} replies may mean “stop” without the keyword (in bold below). Duet does "
     "not guess: choose one, read it, then decide."
 )
+HELD_FOR_DECISIONS = " Until you decide, {messages} to these customers wait."
 CHOOSE_ONE = "Choose a reply in bold to read it in full and decide."
 DETAIL = "{who} wrote: “{words}”. {what}. Why: {reading}"

@@ -135,7 +135,13 @@ def decision_text(message: PlannedMessage | None) -> str:
     if message.action == SKIP:
         return NOT_SENT.format(reason=message.reason or "")
     if message.is_hold:
-        text = WAITS.format(reason=message.reason or "")
+        reason = message.reason or ""
+        # "waits for your decision: …" says it already; no "Waits: waits …".
+        text = (
+            reason[:1].upper() + reason[1:]
+            if reason.startswith("waits")
+            else WAITS.format(reason=reason)
+        )
         separator = ". "
     else:
         text, separator = WILL_SEND, " "
