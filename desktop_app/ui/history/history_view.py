@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -49,7 +51,16 @@ SEARCH_DELAY_MS = 300
 NO_DATE = QDate(2000, 1, 1)
 # Columns by model index: fixed widths, and shares of the width left for the rest.
 FIXED_WIDTHS = {0: 132, 1: 56, 4: 62, 6: 72, 7: 64}
-FLEX_SHARES = {2: (1.0, 112), 3: (1.0, 96), 5: (1.3, 70), 8: (1.5, 120)}
+FLEX_SHARES = {2: (1.0, 112), 3: (1.0, 96), 5: (2.2, 110), 8: (1.2, 120)}
+REASON_COLUMN = 5
+
+
+class ReasonDelegate(QStyledItemDelegate):
+    """Cuts a reason at its end: its first words say why ("waits for your …")."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideRight
 
 
 class HistoryTable(QTableView):
@@ -142,6 +153,8 @@ class HistoryView(QWidget):
         self.model = HistoryTableModel(db, self)
         self.table = HistoryTable()
         self.table.setModel(self.model)
+        self.reason_delegate = ReasonDelegate(self.table)
+        self.table.setItemDelegateForColumn(REASON_COLUMN, self.reason_delegate)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
