@@ -94,6 +94,7 @@ AWAITING_REVIEW_EMAIL = (
 # A message a decision let go that still waits for quiet hours says so.
 QUIET_AFTER_REVIEW = "held for the recipient's quiet hours; goes out by itself"
 REVIEW_REASONS = (AWAITING_REVIEW, AWAITING_REVIEW_EMAIL)
+REVIEW_REASON_FOR = {"sms": AWAITING_REVIEW, "email": AWAITING_REVIEW_EMAIL}
 
 LANDLINE_KINDS = frozenset({"fixed_line", "fixed line", "landline"})
 

@@ -67,10 +67,12 @@ from desktop_app.core.optout import (
     classify_reply_detailed,
     says_the_opposite,
 )
+from desktop_app.core.planning import REVIEW_REASON_FOR
 from desktop_app.core.words import counted
 from desktop_app.errors import ProviderAuthError, ProviderUnavailable, StorageError
 from desktop_app.services.compliance import unsubscribe_secret
 from desktop_app.storage import consent as consent_store
+from desktop_app.storage import contacts as contact_store
 from desktop_app.storage import messages as message_store
 from desktop_app.storage import settings as settings_store
 from desktop_app.storage.database import utc_now
@@ -372,15 +374,13 @@ def _handled_before(db: sqlite_utils.Database, kind: str, message_id: str) -> bo
 
 
 def _contact_by_email(db: sqlite_utils.Database, address: str) -> int | None:
+    """Return the first contact having ``address``, as main email or another one."""
     key = email_key(address) if address else ""
     if not key:
         return None
-    row = db.execute(
-        "SELECT id FROM contacts WHERE email_key = ? OR lower(email) = ?"
-        " ORDER BY id LIMIT 1",
-        [key, address.strip().lower()],
-    ).fetchone()
-    return None if row is None else int(row[0])
+    found = contact_store.contacts_by_email(db, [address, key])
+    ids = sorted({contact_id for owners in found.values() for contact_id in owners})
+    return ids[0] if ids else None
 
 
 def _contact_exists(db: sqlite_utils.Database, contact_id: int) -> bool:
@@ -762,6 +762,8 @@ def _handle_review(
                 "created_at": utc_now(),
             }
         )
+        about = verdict.asks_channel if verdict.asks_channel == "sms" else "email"
+        message_store.hold_for_review(db, contact_id, about, REVIEW_REASON_FOR[about])
     report.review.append(contact_id)
     logger.debug("mail from contact %d flagged for review", contact_id)
     return False

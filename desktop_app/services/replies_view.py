@@ -423,7 +423,7 @@ def _contact_with_address(
     sender: str,
     owners: dict[str, list[int]],
 ) -> int | None:
-    """Return the first contact having ``sender``: any of its phones, or its email.
+    """Return the first contact having ``sender``: any of its phones or emails.
 
     Args:
         channel: ``sms`` or ``email``.
@@ -434,10 +434,9 @@ def _contact_with_address(
         found = owners.get(sender.strip())
         return found[0] if found else None
     key = consent_store.recipient_key("email", sender)
-    row = db.execute(
-        "SELECT id FROM contacts WHERE email_key = ? ORDER BY id LIMIT 1", [key]
-    ).fetchone()
-    return None if row is None else int(row[0])
+    found = contact_store.contacts_by_email(db, [sender, key])
+    ids = sorted({contact_id for owners in found.values() for contact_id in owners})
+    return ids[0] if ids else None
 
 
 def _contact(

@@ -459,10 +459,6 @@ OPTED_OUT_SINCE = {
     "sms": "opted out of SMS after it was queued",
     "email": "unsubscribed from email after it was queued",
 }
-REVIEW_REASON = {
-    "sms": planning.AWAITING_REVIEW,
-    "email": planning.AWAITING_REVIEW_EMAIL,
-}
 
 
 @dataclass
@@ -686,7 +682,9 @@ class _Run:
             return True
         if row.contact_id in self.awaiting_review.get(row.channel, ()):
             # A reply that may mean stop came after this was queued.
-            messages.wait_for_review(self.db, row.id, REVIEW_REASON[row.channel])
+            messages.wait_for_review(
+                self.db, row.id, planning.REVIEW_REASON_FOR[row.channel]
+            )
             return True
         if row.channel == "email" and not transactional and not self.shop_info.address:
             # The address was cleared after this email was queued or released: it

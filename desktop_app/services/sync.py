@@ -36,6 +36,7 @@ import sqlite_utils
 
 from desktop_app.core.optout import ReplyKind, classify_reply_detailed
 from desktop_app.core.phones import parse_phone
+from desktop_app.core.planning import REVIEW_REASON_FOR
 from desktop_app.core.words import counted
 from desktop_app.errors import ProviderError, ValidationError
 from desktop_app.storage import consent as consent_store
@@ -350,6 +351,13 @@ def _store_reply(
                 data={**data, "source": "reply"},
                 commit=False,
             )
+            if contact_id is not None and verdict.kind is ReplyKind.MAYBE_OPT_OUT:
+                # Queued messages on the channel it may stop wait for the owner.
+                about = verdict.asks_channel
+                channel = about if about in ("sms", "email") else "sms"
+                messages.hold_for_review(
+                    db, contact_id, channel, REVIEW_REASON_FOR[channel]
+                )
 
     if verdict.kind is ReplyKind.OPT_IN and not contact_ids:
         # A JOIN (or START) from a number Duet does not know: the opt-in sign at

@@ -356,6 +356,28 @@ def wait_for_review(db: sqlite_utils.Database, message_id: int, reason: str) -> 
         )
 
 
+def hold_for_review(
+    db: sqlite_utils.Database, contact_id: int, channel: str, reason: str
+) -> int:
+    """Make a contact's queued messages on ``channel`` wait for a decision.
+
+    Caller's transaction; called when a reply that may mean stop arrives, so
+    History says at once why they wait. Emails waiting for the shop's address
+    keep that reason (the check before sending holds them for the decision too).
+
+    Returns:
+        How many messages now wait.
+    """
+    waiting = (NO_ADDRESS, *REVIEW_REASONS)
+    marks = ", ".join("?" for _ in waiting)
+    cursor = db.conn.execute(
+        "UPDATE messages SET reason = ? WHERE state = 'queued' AND contact_id = ?"
+        f" AND channel = ? AND coalesce(reason, '') NOT IN ({marks})",
+        [reason, contact_id, channel, *waiting],
+    )
+    return cursor.rowcount
+
+
 def release_review_holds(
     db: sqlite_utils.Database, contact_id: int, channel: str
 ) -> int:

@@ -203,3 +203,25 @@ def test_a_kept_message_still_in_quiet_hours_says_so(
     (row,) = messages.campaign_messages(db, campaign_id)
     assert (row.state, row.reason) == ("queued", QUIET_AFTER_REVIEW)
     assert row.not_before == later.isoformat(timespec="seconds")
+
+
+def test_a_flag_arriving_after_queueing_makes_the_queued_message_wait_at_once(
+    file_db: sqlite_utils.Database, twilio: TwilioSms, twilio_emulator: TwilioEmulator
+) -> None:
+    db = file_db
+    set_up_shop(db, contacts=0)
+    ann = add_contact(db, 81, first_name="Ann", phone=ANN)
+    plan = sending.plan_send(db, template_name="Receipt", everyone=True)
+    campaign_id = sending.queue_plan(db, plan, provider_sms="recording")
+    twilio_emulator.add_inbound(ANN, SENDER, "stop the e-mails please")
+
+    sync.sync_once(db, twilio)
+
+    rows = {m.channel: m for m in messages.campaign_messages(db, campaign_id)}
+    assert (rows["email"].state, rows["email"].reason) == (
+        "queued",
+        AWAITING_REVIEW_EMAIL,
+    )
+    assert rows["sms"].reason is None
+    assert messages.count_waiting_for_review(db, campaign_id) == 1
+    assert ann in compliance.awaiting_review(db)["email"]

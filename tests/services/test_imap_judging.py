@@ -8,6 +8,7 @@ The mails go through a local IMAP server on 127.0.0.1.
 import sqlite_utils
 
 from desktop_app.services import compliance, replies_view
+from desktop_app.services import contacts as contact_service
 from desktop_app.services.imap_poll import ImapReport, poll_mailbox
 from desktop_app.storage import consent
 from tests.helpers.imap_server import ImapServer
@@ -84,3 +85,18 @@ def test_a_mail_asking_to_stop_texts_and_emails_stops_both(
     assert newest["channel"] == "sms" and "texts too" in newest["evidence"]
     (row,) = replies_view.list_reply_rows(shop)
     assert "no more emails or texts" in row.reading
+
+
+def test_a_mail_from_a_contacts_other_address_is_the_contacts(
+    shop: sqlite_utils.Database,
+) -> None:
+    contact_service.update_contact(
+        shop, 3, {"emails": ["test3@example.com", "Home3@Example.com"]}
+    )
+
+    report = _poll(shop, [_reply("home3@example.com", "UNSUBSCRIBE", "", "j5@x")])
+
+    assert report.unsubscribed == [3]
+    assert consent.current_consent(shop, 3, "email") == "opted_out"
+    (row,) = replies_view.list_reply_rows(shop)
+    assert row.contact_id == 3
