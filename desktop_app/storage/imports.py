@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlite_utils
 
+from desktop_app.core.words import counted
 from desktop_app.errors import ValidationError
 from desktop_app.storage import consent as consent_store
 from desktop_app.storage import contacts
@@ -50,7 +51,7 @@ class ImportBatch:
         done = self.undo
         text = (
             f"Undid import {self.id} of {self.file_name}: "
-            f"{_count(done.deleted, 'contact')} removed, {done.restored} restored."
+            f"{counted(done.deleted, 'contact')} removed, {done.restored} restored."
         )
         if done.kept_contacts == 1:
             text += (
@@ -65,15 +66,10 @@ class ImportBatch:
         if done.kept_opt_outs:
             stay = "stays" if done.kept_opt_outs == 1 else "stay"
             text += (
-                f" {_count(done.kept_opt_outs, 'opt-out')} from the file {stay} in "
-                "force."
+                f" {counted(done.kept_opt_outs, 'opt-out')} recorded by this import "
+                f"{stay} in force."
             )
         return text
-
-
-def _count(number: int, noun: str) -> str:
-    """Return ``1 contact`` or ``2 contacts``."""
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def create_import(

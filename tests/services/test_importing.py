@@ -555,7 +555,7 @@ def test_undo_keeps_an_opt_out_the_file_recorded_and_only_adds_rows(
     rows_after = list(db.query("SELECT * FROM consent ORDER BY id"))
     assert rows_after[: len(rows_before)] == rows_before  # nothing deleted
     assert len(rows_after) >= len(rows_before) + 1
-    assert "opt-outs from the file stay in force" in batch.undo_text()
+    assert "opt-outs recorded by this import stay in force" in batch.undo_text()
 
 
 def _write_csv(tmp_path: Path, name: str, text: str) -> Path:

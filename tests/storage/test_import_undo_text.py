@@ -11,11 +11,11 @@ from desktop_app.storage.imports import ImportBatch, UndoOutcome
         (UndoOutcome(deleted=1, restored=0, kept_contacts=1, kept_opt_outs=1),
          "Undid import 3 of shop.csv: 1 contact removed, 0 restored. 1 contact it "
          "added is kept because it opted out; Duet never forgets an opt-out. "
-         "1 opt-out from the file stays in force."),
+         "1 opt-out recorded by this import stays in force."),
         (UndoOutcome(deleted=2, restored=1, kept_contacts=2, kept_opt_outs=3),
          "Undid import 3 of shop.csv: 2 contacts removed, 1 restored. 2 contacts it "
          "added are kept because they opted out; Duet never forgets an opt-out. "
-         "3 opt-outs from the file stay in force."),
+         "3 opt-outs recorded by this import stay in force."),
         (UndoOutcome(deleted=0, restored=2),
          "Undid import 3 of shop.csv: 0 contacts removed, 2 restored."),
     ],
