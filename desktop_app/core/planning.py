@@ -260,9 +260,10 @@ class SendPlan:
             )
         if self.stop_added:
             who = counted(self.stop_added, "first-time recipient")
+            what = "the shop's name and " if self.shop_name else ""
             lines.append(
-                f"Added the shop's name and 'Reply STOP to opt out' for {who} (no SMS "
-                "from the shop in the last 30 days)."
+                f"Added {what}'Reply STOP to opt out' for {who} (no SMS from the "
+                "shop in the last 30 days)."
             )
         if not self.shop_name and any(
             m.channel == "sms" and m.is_queued for m in self.messages

@@ -121,6 +121,8 @@ def test_header_keys_and_detection() -> None:
 def test_consent_values() -> None:
     assert mapping.consent_status("acceptssmsmarketing", "no") == "unknown"
     assert mapping.consent_status("acceptssmsmarketing", "yes") == "opted_in"
+    for word in ("STOP", "stop", "Stopped", "opted out", "Cancelled", "withdrawn"):
+        assert mapping.consent_status("smsconsent", word) == "opted_out", word
     assert (
         mapping.consent_status("emailsubscriptionstatus", "unsubscribed") == "opted_out"
     )

@@ -537,3 +537,7 @@ def test_without_a_shop_name_a_receipt_still_goes() -> None:
 
     assert _by(plan, 1, "sms").action == "send"
     assert _by(plan, 1, "sms").body.endswith("inbox. Reply STOP to opt out.")
+    assert "Added 'Reply STOP to opt out' for 1 first-time recipient" in (
+        plan.summary_text()
+    )
+    assert "shop's name and" not in plan.summary_text()

@@ -187,6 +187,23 @@ def test_export_neutralises_formulas_and_keeps_the_database(
     assert stored.fetchone() == ('=HYPERLINK("http://example.com")', "+15550100103")
 
 
+def test_export_names_a_company_only_contact_by_its_company(
+    tmp_path: Path, db: sqlite_utils.Database
+) -> None:
+    db["contacts"].insert(
+        {"id": 90, "company": "Harbor Tile & Stone", "email": "tile@example.com",
+         "created_at": "x", "updated_at": "x"}
+    )  # fmt: skip
+    consent.set_consent_manually(db, 90, "email", "opted_out", "asked by phone")
+    out = tmp_path / "ledger.csv"
+
+    consent.export_ledger_csv(db, out)
+
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        (row,) = [r for r in csv.DictReader(handle) if r["contact_id"] == "90"]
+    assert row["contact_name"] == "Harbor Tile & Stone"
+
+
 def test_export_to_a_missing_folder_fails_calmly(
     tmp_path: Path, db: sqlite_utils.Database
 ) -> None:

@@ -283,6 +283,9 @@ def test_preview_shows_what_the_plan_decided_for_the_customer(qtbot, shop_db, da
 
     assert view.preview.sms_decision.text().startswith("Will be sent.")
     assert view.preview.email_decision.text().startswith("Will be sent.")
+    planned = plan_groups.decisions_for(view._plan, ids["Bob"])["sms"]
+    assert planned.stop_added and "Reply STOP" in planned.body
+    assert view.sms_bubble.text() == planned.body  # what goes out, STOP line too
 
     view.select("Order ready", tag="newsletter")  # a new audience forgets the plan
 

@@ -146,7 +146,24 @@ _OPTED_IN = {
     "optin",
     "confirmed",
 }
-_OPTED_OUT = {"unsubscribed", "optedout", "opted_out", "optout", "revoked"}
+# "Stop" and the other opt-out keywords in a consent cell record an opt-out too
+# (a till that logs the customer's own word).
+_OPTED_OUT = {
+    "unsubscribed",
+    "optedout",
+    "opted_out",
+    "optout",
+    "revoked",
+    "stop",
+    "stopped",
+    "stopall",
+    "end",
+    "quit",
+    "cancel",
+    "cancelled",
+    "canceled",
+    "withdrawn",
+}
 # An explicit "no" in a consent column (compared like consent cells: folded, no
 # spaces or dashes). On a first import it means nothing is known; for a customer
 # who had agreed before, it withdraws the consent.

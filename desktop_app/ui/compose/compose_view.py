@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -447,6 +448,15 @@ class ComposeView(QWidget):
         contact = contacts.get_contact(self._db, int(contact_id))
         shop = ShopInfo.from_settings(settings.get_settings(self._db))
         pair = render_pair(template, contact.merge_values(), shop)
+        planned = (
+            plan_groups.decisions_for(self._plan, contact.id).get("sms")
+            if self._plan is not None
+            else None
+        )
+        if planned is not None and planned.is_queued and planned.body:
+            # The reviewed plan's text is what goes out: the shop's name and the
+            # STOP line added, links tagged; the phone shows and counts that.
+            pair = replace(pair, sms_body=planned.body)
         self.preview.show_pair(
             pair, phone=contact.phone, email=contact.email, shop=shop
         )
