@@ -646,6 +646,10 @@ _MENTION: Final = re.compile(
     rf"\b(?P<kw>{_STRONG_WORDS}|cancel|unsubscribed|unsubscribing|opted out|revoked)\b"
 )
 _NOT_INTERESTED: Final = re.compile(r"\bnot interested\b")
+# "I want to end this", "I'd like to quit": a wish that may be about the texts.
+_WANTS_TO_END: Final = re.compile(
+    r"\b(?:want|wanna|would like|'d like|wish|need) to (?P<kw>end|quit)\b"
+)
 _SUBSCRIPTION: Final = re.compile(
     r"\b(?:end|cancel|stop|quit) (?:my |the |this |your |our )?(?:subscription|membership)\b"
 )
@@ -1264,6 +1268,14 @@ def _mention(words: str, normalised: str) -> ReplyClassification | None:
                 "was recorded. Read it and decide."
             )
         return ReplyClassification(ReplyKind.MAYBE_OPT_OUT, keyword, explanation)
+
+    if (found := _WANTS_TO_END.search(words)) is not None:
+        return ReplyClassification(
+            ReplyKind.MAYBE_OPT_OUT,
+            found.group(0),
+            f"The reply says '{found.group(0)}' without naming the texts; no opt-out "
+            "was recorded. Read it and decide.",
+        )
 
     for clause_words in _clause_words(normalised):
         if (found := _CLAUSE_KEYWORD.match(clause_words)) is not None:

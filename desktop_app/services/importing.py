@@ -538,6 +538,49 @@ def _rank(rank: dict[str, float], value: ConsentValue) -> float:
     return rank[value.status] + (0.5 if value.refusal else 0.0)
 
 
+# Email status cells that say the address bounced (Square's "bounced", Mailchimp's
+# cleaned contacts): such an address is skipped like one a mail server refused.
+_BOUNCED_WORDS = frozenset(
+    {"bounced", "bounce", "hardbounce", "hardbounced", "cleaned", "undeliverable"}
+)
+
+
+def _bounce_event(
+    file_name: str,
+    contact: dict[str, Any],
+    records: list[merging.CheckedRecord],
+    now: str,
+) -> dict[str, Any] | None:
+    """Return a ``bounce`` event when the file says the contact's email bounced."""
+    if not contact["email"]:
+        return None
+    for record in records:
+        for value in record.consent:
+            column = "".join(c for c in value.column.casefold() if c.isalnum())
+            text = "".join(c for c in value.value.casefold() if c.isalnum())
+            if value.channel != "email" or not text:
+                continue
+            if text in _BOUNCED_WORDS or column == "cleantime":
+                return {
+                    "kind": "bounce",
+                    "contact_id": contact["id"],
+                    "body": "",
+                    "data": json.dumps(
+                        {
+                            "address": contact["email"],
+                            "status": (
+                                f"{file_name} row {record.row}: "
+                                f"{value.column}={value.value}"
+                            ),
+                            "source": "import",
+                        },
+                        ensure_ascii=False,
+                    ),
+                    "created_at": now,
+                }
+    return None
+
+
 def _consent_rows(
     file_name: str,
     contact: dict[str, Any],
@@ -733,6 +776,7 @@ def _write(
         snapshots: list[tuple[int, dict[str, Any]]] = []
         consent_rows: list[tuple[Any, ...]] = []
         created: list[int] = []
+        bounces: list[dict[str, Any]] = []
         for index, group in enumerate(groups):
             assert group is not None
             db_id, records = group
@@ -766,8 +810,16 @@ def _write(
             consent_rows += _consent_rows(
                 path.name, contact, records, current, import_id, now, report
             )
+            bounce = _bounce_event(path.name, contact, records, now)
+            if bounce is not None:
+                bounces.append(bounce)
 
         _flush(db, new_rows, consent_rows, created)
+        db.conn.executemany(
+            "INSERT INTO events (kind, contact_id, body, data, created_at)"
+            " VALUES (:kind, :contact_id, :body, :data, :created_at)",
+            bounces,
+        )
         contact_store.replace_contact_rows(
             db, changed, import_id=import_id, before=before_rows
         )

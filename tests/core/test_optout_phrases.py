@@ -198,7 +198,14 @@ BOTH_CHANNELS = [
 TABLE = KEYWORDS_ALONE + SPELLED_OUT + STRETCHED_AND_SHORT + REQUESTS
 TABLE += FOR_THE_OWNER + EVERYDAY + GARBLED + COMPLAINTS + THE_OPPOSITE
 TABLE += MORE_REQUESTS + OTHER_LANGUAGES + WRONG_NUMBER + TAKEN_OFF + DISMISSALS
-TABLE += TAKEN_BACK + CHANNEL_WORDS + BOTH_CHANNELS
+# A wish to end or quit, without naming the texts: for the owner.
+WISHES = [
+    ("I want to end this", REVIEW),
+    ("I want to quit", REVIEW),
+    ("I would like to end it", REVIEW),
+    ("I want to endorse you on Yelp", OTHER),
+]
+TABLE += TAKEN_BACK + CHANNEL_WORDS + BOTH_CHANNELS + WISHES
 
 # A reply by text that names only the emails, and a mail that names only the texts,
 # are for the owner; a request naming both or neither stops the channel it came by.

@@ -721,3 +721,25 @@ def test_reimport_fills_an_empty_timezone_only(
     )
 
     assert [c.timezone for c in list_contacts(db)] == ["Europe/Berlin"]
+
+
+def test_an_email_the_file_says_bounced_is_never_emailed(
+    db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    from desktop_app.services import sending
+    from desktop_app.storage import messages, settings, templates
+
+    import_file(db, SAMPLES / "square_customers_export_us_synthetic.csv", region="US")
+    settings.set_setting(db, "shop.address", "1 Example Street, Springfield")
+    templates.save_template(
+        db, name="News", sms_body="New stock", email_subject="News",
+        email_body="New stock is in.",
+    )  # fmt: skip
+
+    bounced = messages.bounced_addresses(db)
+    plan = sending.plan_send(db, template_name="News", everyone=True)
+
+    assert list(bounced) == ["r.ortega@example.invalid"]
+    assert "Email Subscription Status=bounced" in bounced["r.ortega@example.invalid"]
+    (rosa,) = [m for m in plan.messages if m.to == "r.ortega@example.invalid"]
+    assert rosa.action == "skip" and "bounced" in (rosa.reason or "")
