@@ -565,7 +565,8 @@ def _cmd_sync(
     try:
         if senders.sms.name != "twilio":
             raise CredentialsError(
-                "Sync needs Twilio credentials; Duet is in test mode."
+                "Sync needs Twilio credentials; Duet is in test mode. Set them "
+                "with: credentials set twilio"
             )
         report = sync.sync_once(db, senders.sms)  # type: ignore[arg-type]
     finally:
@@ -1013,15 +1014,17 @@ def _consent_decide(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
 
 
 def _cmd_sign(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
+    from desktop_app import credentials
     from desktop_app.services import compliance
     from desktop_app.storage import settings
 
-    number = args.number
-    if not number:
-        from desktop_app import credentials
-
+    try:
         twilio = credentials.load_twilio()
-        number = twilio[0].sender if twilio else ""
+    except KnownError:
+        if not args.number:
+            raise
+        twilio = None  # a locked keyring does not stop a sign for a given number
+    number = args.number or (twilio[0].sender if twilio else "")
     if not number:
         raise ValidationError(
             "Sign: give the shop's SMS number with --number, e.g. +15550100100 or "
@@ -1036,7 +1039,11 @@ def _cmd_sign(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
     if warning:
         sys.stderr.write(f"duet: warning: {warning}\n")
     print(f"Saved the {keyword} sign to {out}.")
-    print(f"A text {keyword} to {e164} now adds the sender with SMS consent.")
+    joins = f"A text {keyword} to {e164} adds the sender with SMS consent"
+    if twilio:
+        print(f"{joins}.")
+    else:
+        print(f"{joins}, once Twilio is set up (credentials set twilio).")
     return 0
 
 

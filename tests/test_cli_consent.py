@@ -148,6 +148,7 @@ def test_sign_accepts_a_national_number_and_keeps_its_keyword(
     assert status == 0, err
     assert sign.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Saved the DEALS sign" in out and "+12125550100" in out
+    assert "once Twilio is set up (credentials set twilio)" in out  # test mode
     assert compliance.join_keywords(shop_db) == ["DEALS"]
     joined = compliance.handle_join_reply(
         shop_db, "+15550100177", "DEALS", "SM-test-1", "2026-03-07T15:00:00+00:00"

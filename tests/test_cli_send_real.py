@@ -170,7 +170,10 @@ def test_sync_in_test_mode_says_it_needs_twilio(
 
     assert status == 1
     assert out == ""
-    assert err.strip() == "duet: Sync needs Twilio credentials; Duet is in test mode."
+    assert err.strip() == (
+        "duet: Sync needs Twilio credentials; Duet is in test mode. Set them with: "
+        "credentials set twilio"
+    )
 
 
 def test_send_over_the_daily_cap_waits_for_the_owner(
