@@ -233,6 +233,21 @@ def _add_credentials_parser(commands: Any) -> None:
     cred_clear.add_argument("provider", choices=("twilio", "smtp"))
 
 
+def _shop_time(db: sqlite_utils.Database) -> Callable[[object], str]:
+    """Return a function that shows a stored UTC time in the shop's time zone."""
+    from desktop_app.storage import settings
+
+    zone = settings.shop_zone(db)
+    return lambda stamp: settings.shown_time(stamp, zone)
+
+
+def _times_in(db: sqlite_utils.Database) -> str:
+    """Return "(times in Europe/Paris)": the zone the text output's times are in."""
+    from desktop_app.storage import settings
+
+    return f"(times in {settings.shop_zone(db).key})"
+
+
 def _print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
@@ -263,15 +278,16 @@ def _cmd_imports(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
     if args.json:
         _print_json([batch.to_json() for batch in batches])
         return 0
+    shown = _shop_time(db)
     for batch in batches:
         report = batch.report
-        state = f"undone {batch.undone_at}" if batch.undone_at else ""
+        state = f"undone {shown(batch.undone_at)}" if batch.undone_at else ""
         print(
-            f"{batch.id:>4}  {batch.created_at}  {batch.file_name}  "
+            f"{batch.id:>4}  {shown(batch.created_at)}  {batch.file_name}  "
             f"{report.get('imported', 0)} new, {report.get('merged', 0)} merged, "
             f"{report.get('rejected', 0)} rejected  {state}".rstrip()
         )
-    print(f"{len(batches)} imports")
+    print(f"{counted(len(batches), 'import')} {_times_in(db)}")
     return 0
 
 
@@ -588,13 +604,14 @@ def _cmd_history(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
     if args.json:
         _print_json([row.to_json() for row in rows])
         return 0
+    shown = _shop_time(db)
     for row in rows:
         kind = "transactional" if row.transactional else ""
         print(
-            f"{row.queued_at}  {row.channel:<5}  {row.to or '-':<28.28}  "
+            f"{shown(row.queued_at)}  {row.channel:<5}  {row.to or '-':<28.28}  "
             f"{row.state:<8}  {kind:<13}  {row.reason or ''}".rstrip()
         )
-    print(counted(len(rows), "message"))
+    print(f"{counted(len(rows), 'message')} {_times_in(db)}")
     return 0
 
 
@@ -933,10 +950,14 @@ def _cmd_consent(db: sqlite_utils.Database, args: argparse.Namespace) -> int:
         _print_json(overview)
         return 0
     current = overview["current"]
-    print(f"Contact {args.contact_id}: SMS {current['sms']}, email {current['email']}")
+    print(
+        f"Contact {args.contact_id}: SMS {current['sms']}, email {current['email']} "
+        f"{_times_in(db)}"
+    )
+    shown = _shop_time(db)
     for row in overview["history"]:
         print(
-            f"  {row['created_at']}  {row['channel']:<5}  {row['status']:<9}  "
+            f"  {shown(row['created_at'])}  {row['channel']:<5}  {row['status']:<9}  "
             f"{row['source']}: {row['evidence']}"
         )
     return 0

@@ -187,3 +187,28 @@ def test_quiet_hours_use_refuses_a_wrong_file_naming_the_field(
 
     assert status == 1
     assert capsys.readouterr().err == f"duet: {message}\n"
+
+
+def test_text_output_shows_times_in_the_shops_zone(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from desktop_app.storage.settings import shown_time
+
+    _run(capsys, data_dir, "settings", "set", "shop.timezone", "Pacific/Auckland")
+    _run(capsys, data_dir, "import", str(SHOPIFY), "--region", "CL")
+    _run(
+        capsys, data_dir, "template", "add", "Pickup", "--sms", "Ready for pickup",
+        "--subject", "Ready", "--body", "It is ready.", "--transactional",
+    )  # fmt: skip
+    _run(capsys, data_dir, "send", "--template", "Pickup", "--all")
+
+    first = json.loads(_run(capsys, data_dir, "history", "--json"))[0]
+    text = _run(capsys, data_dir, "history").splitlines()
+    imports = _run(capsys, data_dir, "imports").splitlines()
+
+    local = shown_time(first["queued_at"], ZoneInfo("Pacific/Auckland"))
+    assert text[0].startswith(local)
+    assert text[-1].endswith("(times in Pacific/Auckland)")
+    assert imports[-1] == "1 import (times in Pacific/Auckland)"
