@@ -556,11 +556,12 @@ def _bounce_event(
         return None
     for record in records:
         for value in record.consent:
-            column = "".join(c for c in value.column.casefold() if c.isalnum())
-            text = "".join(c for c in value.value.casefold() if c.isalnum())
-            if value.channel != "email" or not text:
+            # A bounce reads as "unknown" consent; most cells are not one.
+            if value.channel != "email" or value.status != "unknown" or not value.value:
                 continue
-            if text in _BOUNCED_WORDS or column == "cleantime":
+            text = "".join(c for c in value.value.casefold() if c.isalnum())
+            column = "".join(c for c in value.column.casefold() if c.isalnum())
+            if text in _BOUNCED_WORDS or (text and column == "cleantime"):
                 return {
                     "kind": "bounce",
                     "contact_id": contact["id"],

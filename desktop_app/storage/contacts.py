@@ -26,6 +26,7 @@ import sqlite_utils
 from desktop_app.errors import ValidationError
 from desktop_app.storage import consent as consent_store
 from desktop_app.storage.consent import DeletedOptOut
+from desktop_app.storage.database import utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -538,7 +539,25 @@ def delete_contact_rows(db: sqlite_utils.Database, ids: list[int]) -> None:
             " UPDATE SET value = max(CAST(value AS INTEGER), excluded.value)",
             [_HIGHEST_DELETED_KEY, max(ids)],
         )
+    if _logs_deletions(db):
+        # The ledger guard (migration 8) lets a row lose its contact only for a
+        # contact logged here.
+        now = utc_now()
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO contact_deletions (contact_id, deleted_at)"
+            " VALUES (?, ?)",
+            ([i, now] for i in ids),
+        )
     db.conn.executemany("DELETE FROM contacts WHERE id = ?", ([i] for i in ids))
+
+
+def _logs_deletions(db: sqlite_utils.Database) -> bool:
+    """Return True when the database has the deletion log (migration 8 on)."""
+    row = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+        ["contact_deletions"],
+    ).fetchone()
+    return row is not None
 
 
 def raw_contact_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:

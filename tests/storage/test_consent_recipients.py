@@ -366,6 +366,8 @@ def test_deleting_the_contact_still_detaches_its_ledger_rows(
         "SELECT contact_id, recipient, status FROM consent WHERE id = ?", [row_id]
     ).fetchone()
     assert row == (None, "ann@example.com", "opted_in")
+    logged = db.execute("SELECT contact_id FROM contact_deletions").fetchall()
+    assert logged == [(ann,)]
 
 
 def test_an_upgraded_file_gets_the_guard_too(tmp_path: Path) -> None:
