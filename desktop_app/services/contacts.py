@@ -211,7 +211,9 @@ def update_contact(
 
     row["updated_at"] = utc_now()
     with db.atomic():
-        kept = contact_store.replace_contact_rows(db, [row])
+        kept = contact_store.replace_contact_rows(
+            db, [row], before={contact_id: before}
+        )
     logger.info(
         "contact %d edited (%s)%s",
         contact_id,

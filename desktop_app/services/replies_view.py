@@ -177,14 +177,15 @@ def list_reply_rows(
     events = _read_events(db)
     groups = _group(events)
     kept = consent_store.deleted_opt_outs(db)
-    # Who has the numbers of replies stored without a contact, in one query: a
-    # contact may have been given the number since, as its main phone or another.
-    unmatched = (
-        _sender(e.data)
-        for e in events
-        if e.contact_id is None and e.data.get("channel") != "email"
+    # Who has the numbers and addresses of messages stored without a contact, in
+    # one query each: a contact may have been given one since, main or another.
+    unmatched = [e for e in events if e.contact_id is None and _sender(e.data)]
+    owners = contact_store.contacts_by_phone(
+        db, (_sender(e.data) for e in unmatched if e.data.get("channel") != "email")
     )
-    owners = contact_store.contacts_by_phone(db, unmatched)
+    owners |= contact_store.contacts_by_email(
+        db, (_sender(e.data) for e in unmatched if e.data.get("channel") == "email")
+    )
     rows = [_row_of(db, group, kept, owners) for group in groups]
     rows.sort(key=lambda row: (_moment(row.at), max(row.event_ids)), reverse=True)
     if show == "decide":
@@ -303,7 +304,7 @@ def _row_of(
     channel = "email" if main.data.get("channel") == "email" else "sms"
     from_stranger = contact_id is None
     if contact_id is None and sender:
-        contact_id = _contact_with_address(db, channel, sender, owners)
+        contact_id = _contact_with_address(channel, sender, owners)
     decided = {
         e.data.get("review_event_id"): str(e.data.get("decision") or "")
         for e in group
@@ -418,25 +419,19 @@ def _outcome(
 
 
 def _contact_with_address(
-    db: sqlite_utils.Database,
-    channel: str,
-    sender: str,
-    owners: dict[str, list[int]],
+    channel: str, sender: str, owners: dict[str, list[int]]
 ) -> int | None:
     """Return the first contact having ``sender``: any of its phones or emails.
 
     Args:
         channel: ``sms`` or ``email``.
         sender: the number or address the message came from.
-        owners: number -> the contacts having it (``contacts.contacts_by_phone``).
+        owners: number or folded address -> the contacts having it
+            (``contacts.contacts_by_phone`` and ``contacts_by_email``).
     """
-    if channel != "email":
-        found = owners.get(sender.strip())
-        return found[0] if found else None
-    key = consent_store.recipient_key("email", sender)
-    found = contact_store.contacts_by_email(db, [sender, key])
-    ids = sorted({contact_id for owners in found.values() for contact_id in owners})
-    return ids[0] if ids else None
+    key = sender.strip().casefold() if channel == "email" else sender.strip()
+    found = owners.get(key)
+    return found[0] if found else None
 
 
 def _contact(

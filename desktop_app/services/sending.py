@@ -682,14 +682,14 @@ class _Run:
             return True
         if row.contact_id in self.awaiting_review.get(row.channel, ()):
             # A reply that may mean stop came after this was queued.
-            messages.wait_for_review(
+            messages.wait_queued(
                 self.db, row.id, planning.REVIEW_REASON_FOR[row.channel]
             )
             return True
         if row.channel == "email" and not transactional and not self.shop_info.address:
             # The address was cleared after this email was queued or released: it
             # waits again, like at planning, until the owner sets one.
-            messages.wait_for_address(self.db, row.id)
+            messages.wait_queued(self.db, row.id, planning.NO_ADDRESS)
             return True
         if row.channel != "sms" or transactional or self.senders.sms.name == "outbox":
             return False

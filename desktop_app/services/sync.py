@@ -324,12 +324,14 @@ def _store_reply(
                 _record_consent(db, contact_id, status, evidence, sender)
                 if status == "opted_out" and verdict.asks_channel == "both":
                     # "Stop texting and emailing me": the emails stop too.
-                    consent_store.insert_rows(
+                    _record_consent(
                         db,
-                        [(contact_id, "email", "opted_out", "reply",
-                          f"{evidence} (asked to stop the emails too)", None,
-                          utc_now(), None)],
-                    )  # fmt: skip
+                        contact_id,
+                        "opted_out",
+                        f"{evidence} (asked to stop the emails too)",
+                        None,
+                        channel="email",
+                    )
             elif contact_id is None and verdict.kind is ReplyKind.OPT_OUT:
                 # No contact has the number: the opt-out is kept for the number, so
                 # a contact created with it later starts opted out (the evidence
@@ -397,16 +399,20 @@ def _record_consent(
     contact_id: int,
     status: str,
     evidence: str,
-    sender: str,
+    sender: str | None,
+    *,
+    channel: str = "sms",
 ) -> None:
     """Write a reply's consent row for one contact (caller's transaction).
 
     The row's recipient is the number the reply came from, which may be one of
     the contact's other numbers: the ledger shows which number asked, and the
-    opt-out stays with that number if the contact is deleted.
+    opt-out stays with that number if the contact is deleted. For the email
+    channel (a text that also asks to stop the emails) it is None, and the
+    ledger's trigger fills in the contact's email.
     """
     # consent.record_consent would commit on its own through sqlite-utils, so the
     # row is written here with the same columns.
     consent_store.insert_rows(
-        db, [(contact_id, "sms", status, "reply", evidence, None, utc_now(), sender)]
+        db, [(contact_id, channel, status, "reply", evidence, None, utc_now(), sender)]
     )

@@ -338,17 +338,13 @@ def release_address_holds(
     return len(rows)
 
 
-def wait_for_address(db: sqlite_utils.Database, message_id: int) -> None:
-    """Keep a queued email waiting for the shop's postal address again."""
-    with db.conn:
-        db.conn.execute(
-            "UPDATE messages SET reason = ? WHERE id = ? AND state = 'queued'",
-            [NO_ADDRESS, message_id],
-        )
+def wait_queued(db: sqlite_utils.Database, message_id: int, reason: str) -> None:
+    """Keep a queued message waiting with one of the waiting reasons.
 
-
-def wait_for_review(db: sqlite_utils.Database, message_id: int, reason: str) -> None:
-    """Keep a queued message waiting for the owner's decision on a flagged reply."""
+    Args:
+        reason: ``planning.NO_ADDRESS`` (the shop's postal address) or one of
+            ``planning.REVIEW_REASONS`` (the owner's decision on a reply).
+    """
     with db.conn:
         db.conn.execute(
             "UPDATE messages SET reason = ? WHERE id = ? AND state = 'queued'",
